@@ -1,0 +1,135 @@
+/* The result model: one report of one run, rendered as a table or as JSON.
+ * Every module fills its part; nothing here knows how it is printed. */
+#ifndef WINRESCUE_MODEL_H
+#define WINRESCUE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The overall result is also the process exit code (docs/exit-codes.md).
+ * When volumes disagree the most serious wins: see wr_result_worse(). */
+enum wr_result {
+	WR_RESULT_NOTHING_TO_FIX = 0,
+	WR_RESULT_FIXED = 1,
+	WR_RESULT_FIX_NEEDED = 4,
+	WR_RESULT_ERROR = 8,
+	WR_RESULT_USAGE = 16,
+	WR_RESULT_REFUSED = 32,
+};
+
+enum wr_time_class { WR_TIME_OTHER, WR_TIME_FAULTY, WR_TIME_GOOD };
+enum wr_content_class {
+	WR_CONTENT_OTHER, WR_CONTENT_MAGIC, WR_CONTENT_ZERO, WR_CONTENT_EMPTY,
+	WR_CONTENT_UNREADABLE,
+};
+enum wr_action {
+	WR_ACTION_NONE, WR_ACTION_WOULD_DELETE, WR_ACTION_DELETED, WR_ACTION_FAILED,
+};
+
+struct wr_file {
+	char *path;            /* Windows path with backslashes, long name */
+	uint64_t mft_ref;
+	uint64_t size;
+	int64_t created;       /* NTFS time: 100 ns units since 1601-01-01 UTC */
+	int64_t modified;
+	enum wr_time_class time_class;
+	enum wr_content_class content_class;
+	enum wr_action action;
+	char *backup;          /* the verified copy, NULL when none was made */
+	char *error;           /* why the action failed, NULL otherwise */
+};
+
+/* Volume state, as bits: several can hold at once. */
+enum wr_state_bits {
+	WR_STATE_UNCLEAN_JOURNAL = 1u << 0,
+	WR_STATE_HIBERNATED = 1u << 1,
+	WR_STATE_FAST_STARTUP = 1u << 2,
+	WR_STATE_DIRTY = 1u << 3,
+};
+
+enum wr_encryption { WR_ENC_NONE, WR_ENC_BITLOCKER };
+
+/* What happened to a volume as a whole. */
+enum wr_volume_status {
+	WR_VOL_NOT_WINDOWS,    /* not NTFS/BitLocker, or no Windows tree: left alone */
+	WR_VOL_CLEAN,          /* Windows volume, no matching file */
+	WR_VOL_FIX_NEEDED,     /* matches found, nothing changed (scan, dry run, declined) */
+	WR_VOL_FIXED,          /* every match deleted */
+	WR_VOL_REFUSED,        /* a safety rule stopped the fix; nothing changed */
+	WR_VOL_LOCKED,         /* BitLocker, no usable key: nothing could be read */
+	WR_VOL_ERROR,          /* could not be read, or a step of the fix failed */
+};
+
+enum wr_key_check { WR_KEY_NOT_TRIED, WR_KEY_ACCEPTED, WR_KEY_REJECTED };
+
+struct wr_protector {
+	char *type;            /* "recovery_password", "password", "startup_key", "tpm", ... */
+	char key_id[37];       /* GUID, upper case, no braces; "" when it has none */
+};
+
+struct wr_bitlocker {
+	struct wr_protector *protectors;
+	size_t nprotectors;
+	char *cipher;          /* e.g. "aes-xts-plain64" */
+	enum wr_key_check key_check;
+	char *unlocked_with;   /* protector type that opened it, NULL when not opened */
+	char *open_error;      /* why it could not be opened, NULL when it was */
+};
+
+struct wr_volume {
+	char *device;          /* the target path (disk, partition node or image) */
+	char *partition_dev;   /* kernel node of the partition when it has one */
+	int partition;         /* 1-based partition number, 0 for a bare volume */
+	char *part_type;       /* partition type name or code, NULL for a bare volume */
+	uint64_t offset;       /* byte offset of the volume inside device */
+	uint64_t size;
+	char *fs_type;         /* libblkid TYPE: "ntfs", "BitLocker", "vfat", ... */
+	char *label;
+	char *serial;          /* NTFS volume serial (16 hex digits) */
+	enum wr_encryption encryption;
+	struct wr_bitlocker bitlocker;
+	bool windows;          /* holds \Windows\System32 */
+	unsigned state;        /* wr_state_bits */
+	char *in_use;          /* why the volume is busy elsewhere, NULL if not */
+	struct wr_file *files;
+	size_t nfiles;
+	enum wr_volume_status status;
+	char *message;         /* what a person needs to know about status */
+};
+
+struct wr_machine { char *vendor, *product, *serial; };
+
+struct wr_report {
+	char *version;
+	char *command;         /* "scan", "fix", "fix --dry-run" */
+	bool dry_run;
+	time_t time;
+	struct wr_machine machine;
+	struct wr_volume *volumes;
+	size_t nvolumes;
+	enum wr_result result;
+};
+
+void wr_report_init(struct wr_report *rep, const char *command, bool dry_run);
+void wr_report_free(struct wr_report *rep);
+struct wr_volume *wr_report_add_volume(struct wr_report *rep);
+struct wr_file *wr_volume_add_file(struct wr_volume *vol);
+struct wr_protector *wr_bitlocker_add_protector(struct wr_bitlocker *bl);
+/* Computes rep->result from the volumes and returns it. */
+enum wr_result wr_report_finish(struct wr_report *rep);
+enum wr_result wr_result_worse(enum wr_result a, enum wr_result b);
+
+const char *wr_result_name(enum wr_result r);
+const char *wr_time_class_name(enum wr_time_class c);
+const char *wr_content_class_name(enum wr_content_class c);
+const char *wr_action_name(enum wr_action a);
+const char *wr_volume_status_name(enum wr_volume_status s);
+const char *wr_key_check_name(enum wr_key_check k);
+const char *wr_encryption_name(enum wr_encryption e);
+/* The most telling single state word: "hibernated", "fast_startup",
+ * "unclean_journal", "dirty" or "clean". */
+const char *wr_state_name(unsigned state);
+
+#endif

@@ -1,0 +1,2 @@
+#include <stdio.h>
+int main(void) { puts("winrescue " WR_VERSION); return 0; }

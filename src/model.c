@@ -1,0 +1,177 @@
+#include "winrescue/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "winrescue/util.h"
+
+void wr_report_init(struct wr_report *rep, const char *command, bool dry_run)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->version = wr_xstrdup(WR_VERSION);
+	rep->command = wr_xstrdup(command);
+	rep->dry_run = dry_run;
+	rep->time = time(NULL);
+}
+
+static void file_free(struct wr_file *f)
+{
+	free(f->path);
+	free(f->backup);
+	free(f->error);
+}
+
+static void bitlocker_free(struct wr_bitlocker *bl)
+{
+	for (size_t i = 0; i < bl->nprotectors; i++)
+		free(bl->protectors[i].type);
+	free(bl->protectors);
+	free(bl->cipher);
+	free(bl->unlocked_with);
+	free(bl->open_error);
+}
+
+static void volume_free(struct wr_volume *v)
+{
+	free(v->device);
+	free(v->partition_dev);
+	free(v->part_type);
+	free(v->fs_type);
+	free(v->label);
+	free(v->serial);
+	free(v->in_use);
+	free(v->message);
+	bitlocker_free(&v->bitlocker);
+	for (size_t i = 0; i < v->nfiles; i++)
+		file_free(&v->files[i]);
+	free(v->files);
+}
+
+void wr_report_free(struct wr_report *rep)
+{
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		volume_free(&rep->volumes[i]);
+	free(rep->volumes);
+	free(rep->version);
+	free(rep->command);
+	free(rep->machine.vendor);
+	free(rep->machine.product);
+	free(rep->machine.serial);
+	memset(rep, 0, sizeof(*rep));
+}
+
+struct wr_volume *wr_report_add_volume(struct wr_report *rep)
+{
+	return wr_array_grow(&rep->volumes, &rep->nvolumes, sizeof(struct wr_volume));
+}
+
+struct wr_file *wr_volume_add_file(struct wr_volume *vol)
+{
+	return wr_array_grow(&vol->files, &vol->nfiles, sizeof(struct wr_file));
+}
+
+struct wr_protector *wr_bitlocker_add_protector(struct wr_bitlocker *bl)
+{
+	return wr_array_grow(&bl->protectors, &bl->nprotectors, sizeof(struct wr_protector));
+}
+
+/* Order of seriousness for a script that reads one code for the whole run. */
+static int severity(enum wr_result r)
+{
+	switch (r) {
+	case WR_RESULT_NOTHING_TO_FIX: return 0;
+	case WR_RESULT_FIXED: return 1;
+	case WR_RESULT_FIX_NEEDED: return 2;
+	case WR_RESULT_REFUSED: return 3;
+	case WR_RESULT_ERROR: return 4;
+	case WR_RESULT_USAGE: return 5;
+	}
+	return 5;
+}
+
+enum wr_result wr_result_worse(enum wr_result a, enum wr_result b)
+{
+	return severity(a) >= severity(b) ? a : b;
+}
+
+static enum wr_result volume_result(const struct wr_volume *v)
+{
+	switch (v->status) {
+	case WR_VOL_NOT_WINDOWS:
+	case WR_VOL_CLEAN: return WR_RESULT_NOTHING_TO_FIX;
+	case WR_VOL_FIX_NEEDED: return WR_RESULT_FIX_NEEDED;
+	case WR_VOL_FIXED: return WR_RESULT_FIXED;
+	case WR_VOL_REFUSED: return WR_RESULT_REFUSED;
+	/* A locked volume may hold the bad file: nobody can say it is fine. */
+	case WR_VOL_LOCKED: return WR_RESULT_FIX_NEEDED;
+	case WR_VOL_ERROR: return WR_RESULT_ERROR;
+	}
+	return WR_RESULT_ERROR;
+}
+
+enum wr_result wr_report_finish(struct wr_report *rep)
+{
+	enum wr_result r = WR_RESULT_NOTHING_TO_FIX;
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		r = wr_result_worse(r, volume_result(&rep->volumes[i]));
+	rep->result = r;
+	return r;
+}
+
+const char *wr_result_name(enum wr_result r)
+{
+	switch (r) {
+	case WR_RESULT_NOTHING_TO_FIX: return "nothing_to_fix";
+	case WR_RESULT_FIXED: return "fixed";
+	case WR_RESULT_FIX_NEEDED: return "fix_needed";
+	case WR_RESULT_ERROR: return "error";
+	case WR_RESULT_USAGE: return "usage_error";
+	case WR_RESULT_REFUSED: return "refused";
+	}
+	return "error";
+}
+
+const char *wr_time_class_name(enum wr_time_class c)
+{
+	static const char *const n[] = { "other", "faulty_0409", "reverted_0527" };
+	return n[c];
+}
+
+const char *wr_content_class_name(enum wr_content_class c)
+{
+	static const char *const n[] = { "other", "channel_magic", "all_zero", "empty", "unreadable" };
+	return n[c];
+}
+
+const char *wr_action_name(enum wr_action a)
+{
+	static const char *const n[] = { "none", "would_delete", "deleted", "failed" };
+	return n[a];
+}
+
+const char *wr_volume_status_name(enum wr_volume_status s)
+{
+	static const char *const n[] = { "not_windows", "clean", "fix_needed", "fixed",
+		"refused", "locked", "error" };
+	return n[s];
+}
+
+const char *wr_key_check_name(enum wr_key_check k)
+{
+	static const char *const n[] = { "not_tried", "accepted", "rejected" };
+	return n[k];
+}
+
+const char *wr_encryption_name(enum wr_encryption e)
+{
+	return e == WR_ENC_BITLOCKER ? "bitlocker" : "none";
+}
+
+const char *wr_state_name(unsigned state)
+{
+	if (state & WR_STATE_HIBERNATED) return "hibernated";
+	if (state & WR_STATE_FAST_STARTUP) return "fast_startup";
+	if (state & WR_STATE_UNCLEAN_JOURNAL) return "unclean_journal";
+	if (state & WR_STATE_DIRTY) return "dirty";
+	return "clean";
+}
