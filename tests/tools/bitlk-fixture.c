@@ -173,7 +173,7 @@ static int encrypt_sector(const struct encrypt_job *job, uint64_t plain, unsigne
 	if (plain >= job->layout->header.size && !bitlk_ntfs_in_use(job->bitmap, plain) &&
 	    all_zero(sector, job->layout->sector_size))
 		return 0;
-	if (bitlk_cipher_sector(job->cipher, true, physical, sector, sector) ||
+	if (bitlk_cipher_sector(job->cipher, physical, sector, sector) ||
 	    run_add(job->writer, physical, sector, job->layout->sector_size)) {
 		bitlk_set_err(err, "encrypting plaintext byte %" PRIu64 " failed", plain);
 		return -1;
@@ -214,7 +214,7 @@ struct session {
 };
 
 static int session_start(struct session *s, const char *volume_path, const char *key,
-			 const char *out_path)
+			 bool encrypt, const char *out_path)
 {
 	memset(s, 0, sizeof(*s));
 	s->in_fd = s->aux_fd = -1;
@@ -226,7 +226,7 @@ static int session_start(struct session *s, const char *volume_path, const char 
 	s->writer->fd = -1;
 	if (bitlk_volume_open(volume_path, key, &s->vol, s->err))
 		return -1;
-	s->cipher = bitlk_cipher_new(&s->vol, s->err);
+	s->cipher = bitlk_cipher_new(&s->vol, encrypt, s->err);
 	if (!s->cipher)
 		return -1;
 	s->writer->fd = open_output(out_path, s->vol.layout.volume_size, s->err);
@@ -258,7 +258,7 @@ static int cmd_encrypt(const struct options *o)
 
 	if (!o->template_path || !o->key || !o->plain || !o->out)
 		return fail("encrypt needs --template, --key, --plain and --out");
-	r = session_start(&s, o->template_path, o->key, o->out);
+	r = session_start(&s, o->template_path, o->key, true, o->out);
 	if (!r && (s.in_fd = open_input(o->plain, s.vol.layout.volume_size, s.err)) < 0)
 		r = -1;
 	if (!r)
@@ -291,7 +291,7 @@ static int decrypt_sector(struct session *s, uint64_t plain, const unsigned char
 			return -1;
 		chunk_sector = buf;
 	}
-	if (bitlk_cipher_sector(s->cipher, false, physical, chunk_sector, buf))
+	if (bitlk_cipher_sector(s->cipher, physical, chunk_sector, buf))
 		return -1;
 	return all_zero(buf, sector_size) ? 0 : run_add(s->writer, plain, buf, sector_size);
 }
@@ -323,7 +323,7 @@ static int cmd_decrypt(const struct options *o)
 
 	if (!o->key || !o->in || !o->out)
 		return fail("decrypt needs --key, --in and --out");
-	r = session_start(&s, o->in, o->key, o->out);
+	r = session_start(&s, o->in, o->key, false, o->out);
 	if (!r && (s.in_fd = open_input(o->in, s.vol.layout.volume_size, s.err)) < 0)
 		r = -1;
 	if (!r)

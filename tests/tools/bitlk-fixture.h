@@ -54,11 +54,12 @@ const struct bitlk_area *bitlk_reserved_area_at(const struct bitlk_layout *l, ui
 /* bitlk-sector.c: one volume's sector cipher (AES-XTS plain64 or AES-CBC with
  * the BitLocker IV, both from libcrypto). */
 struct bitlk_cipher;
-struct bitlk_cipher *bitlk_cipher_new(const struct bitlk_volume *vol, char err[BITLK_ERR_LEN]);
-/* Encrypts (encrypt true) or decrypts one sector that lives at physical byte offset
+struct bitlk_cipher *bitlk_cipher_new(const struct bitlk_volume *vol, bool encrypt,
+				      char err[BITLK_ERR_LEN]);
+/* Encrypts or decrypts (as set up) one sector that lives at physical byte offset
  * physical; in and out may be the same buffer. Returns 0 or -1. */
-int bitlk_cipher_sector(struct bitlk_cipher *c, bool encrypt, uint64_t physical,
-			const unsigned char *in, unsigned char *out);
+int bitlk_cipher_sector(struct bitlk_cipher *c, uint64_t physical, const unsigned char *in,
+			unsigned char *out);
 void bitlk_cipher_free(struct bitlk_cipher *c);
 
 /* bitlk-ntfs.c: the clusters in use in a plaintext NTFS image. */

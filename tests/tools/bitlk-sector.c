@@ -7,14 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 struct bitlk_cipher {
 	EVP_CIPHER_CTX *sector_ctx;
 	EVP_CIPHER_CTX *iv_ctx; /* ECB for the eboiv IV; NULL for XTS */
-	const EVP_CIPHER *sector_cipher;
-	unsigned char key[BITLK_MAX_KEY];
 	unsigned sector_size;
 };
 
@@ -33,14 +30,26 @@ static const EVP_CIPHER *ecb_cipher(size_t key_size)
 	return key_size == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb();
 }
 
-static int init_eboiv(struct bitlk_cipher *c, size_t key_size)
+static int init_eboiv(struct bitlk_cipher *c, const struct bitlk_volume *vol)
 {
 	c->iv_ctx = EVP_CIPHER_CTX_new();
-	return c->iv_ctx && EVP_EncryptInit_ex(c->iv_ctx, ecb_cipher(key_size), NULL, c->key, NULL) &&
+	return c->iv_ctx &&
+	       EVP_EncryptInit_ex(c->iv_ctx, ecb_cipher(vol->key_size), NULL, vol->key, NULL) &&
 	       EVP_CIPHER_CTX_set_padding(c->iv_ctx, 0) ? 0 : -1;
 }
 
-struct bitlk_cipher *bitlk_cipher_new(const struct bitlk_volume *vol, char err[BITLK_ERR_LEN])
+/* The key schedule is set up once; each sector then only sets its IV. */
+static int init_sector(struct bitlk_cipher *c, const EVP_CIPHER *cipher,
+		       const struct bitlk_volume *vol, bool encrypt)
+{
+	c->sector_ctx = EVP_CIPHER_CTX_new();
+	return cipher && c->sector_ctx &&
+	       EVP_CipherInit_ex(c->sector_ctx, cipher, NULL, vol->key, NULL, encrypt) &&
+	       EVP_CIPHER_CTX_set_padding(c->sector_ctx, 0) ? 0 : -1;
+}
+
+struct bitlk_cipher *bitlk_cipher_new(const struct bitlk_volume *vol, bool encrypt,
+				      char err[BITLK_ERR_LEN])
 {
 	const struct bitlk_layout *l = &vol->layout;
 	bool xts = !strcmp(l->mode, "xts-plain64"), cbc = !strcmp(l->mode, "cbc-eboiv");
@@ -55,10 +64,8 @@ struct bitlk_cipher *bitlk_cipher_new(const struct bitlk_volume *vol, char err[B
 	if (!c)
 		abort();
 	c->sector_size = l->sector_size;
-	c->sector_cipher = xts ? xts_cipher(vol->key_size) : cbc_cipher(vol->key_size);
-	memcpy(c->key, vol->key, vol->key_size);
-	c->sector_ctx = EVP_CIPHER_CTX_new();
-	if (!c->sector_cipher || !c->sector_ctx || (cbc && init_eboiv(c, vol->key_size))) {
+	if (init_sector(c, xts ? xts_cipher(vol->key_size) : cbc_cipher(vol->key_size), vol, encrypt) ||
+	    (cbc && init_eboiv(c, vol))) {
 		bitlk_set_err(err, "cannot set up %s-%s with a %zu-byte key", l->cipher, l->mode,
 			      vol->key_size);
 		bitlk_cipher_free(c);
@@ -86,15 +93,14 @@ static int sector_iv(struct bitlk_cipher *c, uint64_t physical, unsigned char iv
 	return EVP_EncryptUpdate(c->iv_ctx, iv, &len, iv, 16) && len == 16 ? 0 : -1;
 }
 
-int bitlk_cipher_sector(struct bitlk_cipher *c, bool encrypt, uint64_t physical,
-			const unsigned char *in, unsigned char *out)
+int bitlk_cipher_sector(struct bitlk_cipher *c, uint64_t physical, const unsigned char *in,
+			unsigned char *out)
 {
 	unsigned char iv[16];
 	int len = 0;
 
 	if (sector_iv(c, physical, iv) ||
-	    !EVP_CipherInit_ex(c->sector_ctx, c->sector_cipher, NULL, c->key, iv, encrypt) ||
-	    !EVP_CIPHER_CTX_set_padding(c->sector_ctx, 0) ||
+	    !EVP_CipherInit_ex(c->sector_ctx, NULL, NULL, NULL, iv, -1) ||
 	    !EVP_CipherUpdate(c->sector_ctx, out, &len, in, (int)c->sector_size))
 		return -1;
 	return len == (int)c->sector_size ? 0 : -1;
@@ -106,6 +112,5 @@ void bitlk_cipher_free(struct bitlk_cipher *c)
 		return;
 	EVP_CIPHER_CTX_free(c->sector_ctx);
 	EVP_CIPHER_CTX_free(c->iv_ctx);
-	OPENSSL_cleanse(c->key, sizeof(c->key));
 	free(c);
 }

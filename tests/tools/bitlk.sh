@@ -1,0 +1,131 @@
+# BitLocker test volumes with real NTFS contents, for host tests (POSIX sh).
+# Source after fixtures.sh:  . "$WR_SOURCE/tests/tools/bitlk.sh"
+# Needs WR_TOOLS (wr-bitlk-fixture) and WR_SHARED (testdata/bitlk).
+#
+#   wr_bitlk_available            true when the Windows-made images are there
+#   wr_make_bitlocker_volume OUT SPEC [TEMPLATE]
+#                                 OUT: the template's header + FVE metadata around an NTFS
+#                                 made from SPEC; exports WR_BITLK_RP (recovery password),
+#                                 WR_BITLK_KEYID (its Key ID), WR_BITLK_PLAIN (OUT.plain, the
+#                                 plaintext it was made from). TEMPLATE: an image name from
+#                                 images.conf, default bitlk-aes-xts-128 (AES-XTS-128, 512 B).
+#   wr_decrypt_bitlocker_volume ENC OUT RP
+#                                 OUT: the plaintext as dislocker (an independent reader) sees it
+#   wr_bitlk_conf TEMPLATE KEY    prints a value of images.conf (RP, RP_VMK_GUID, CIPHER...)
+#   wr_bitlk_cleanup              removes the unpacked images (call from the test's trap)
+#
+# Only sectors NTFS uses (its $Bitmap, plus the backup boot sector) and non-zero sectors are
+# encrypted: free zero sectors stay holes and decrypt to noise, so compare used clusters
+# (ntfsclone -O) or whole decryptions by two readers, not OUT with the plaintext raw.
+
+wr_bitlk_testdata="${WR_SHARED:-}/testdata/bitlk"
+
+wr_bitlk_available() {
+	[ -f "$wr_bitlk_testdata/bitlk-images.tar.xz" ]
+}
+
+# Unpacks the images once per test run (into WR_BITLK_CACHE, kept for later calls).
+wr_bitlk_unpack() {
+	if [ -n "${WR_BITLK_CACHE:-}" ] && [ -d "$WR_BITLK_CACHE/bitlk-images" ]; then
+		return 0
+	fi
+	WR_BITLK_CACHE=$(mktemp -d "${TMPDIR:-/tmp}/wr-bitlk.XXXXXX") || return 1
+	export WR_BITLK_CACHE
+	tar -xJf "$wr_bitlk_testdata/bitlk-images.tar.xz" -C "$WR_BITLK_CACHE" || {
+		echo "bitlk.sh: cannot unpack $wr_bitlk_testdata/bitlk-images.tar.xz" >&2
+		return 1
+	}
+}
+
+wr_bitlk_cleanup() {
+	if [ -n "${WR_BITLK_CACHE:-}" ]; then
+		rm -rf "$WR_BITLK_CACHE"
+	fi
+	WR_BITLK_CACHE=
+}
+
+wr_bitlk_conf() {
+	wr_bitlk_unpack || return 1
+	awk -v section="[$1]" -v key="$2" '
+		$0 == section { inside = 1; next }
+		/^\[/ { inside = 0 }
+		inside && index($0, key "=") == 1 { print substr($0, length(key) + 2); found = 1; exit }
+		END { exit !found }' "$WR_BITLK_CACHE/bitlk-images/images.conf" || {
+		echo "bitlk.sh: no $2 for $1 in images.conf" >&2
+		return 1
+	}
+}
+
+# Until fixtures.sh provides wr_make_volume: mkntfs, then the "dir" and "file PATH
+# [size=N] [content=zero|...]" lines of SPEC copied in through an ntfs-3g FUSE mount.
+wr_bitlk_make_volume_fallback() {
+	_wb_img=$1 _wb_mib=$2 _wb_label=$3 _wb_spec=$4
+	rm -f "$_wb_img" && truncate -s "${_wb_mib}M" "$_wb_img" &&
+		mkntfs -F -Q -q -s 512 -c 4096 -L "$_wb_label" "$_wb_img" >/dev/null 2>&1 || return 1
+	_wb_mnt=$(mktemp -d) || return 1
+	# In the foreground, so waiting for it tells when the image is fully written.
+	ntfs-3g -o no_detach "$_wb_img" "$_wb_mnt" >/dev/null 2>&1 &
+	_wb_pid=$!
+	while ! mountpoint -q "$_wb_mnt"; do
+		kill -0 "$_wb_pid" 2>/dev/null || { rmdir "$_wb_mnt"; return 1; }
+		sleep 0.1
+	done
+	_wb_rc=0
+	tr '\\' '/' <"$_wb_spec" | while read -r _wb_kind _wb_path _wb_rest; do
+		case "$_wb_kind" in
+		dir) mkdir -p "$_wb_mnt/$_wb_path" ;;
+		file)
+			_wb_size=4096 _wb_fill=A
+			for _wb_opt in $_wb_rest; do
+				case "$_wb_opt" in
+				size=*) _wb_size=${_wb_opt#size=} ;;
+				content=zero) _wb_fill=zero ;;
+				esac
+			done
+			mkdir -p "$_wb_mnt/$(dirname "$_wb_path")" &&
+				if [ "$_wb_fill" = zero ]; then
+					head -c "$_wb_size" /dev/zero
+				else
+					yes "$_wb_path" | head -c "$_wb_size"
+				fi >"$_wb_mnt/$_wb_path"
+			;;
+		esac || exit 1
+	done || _wb_rc=1
+	fusermount -u "$_wb_mnt" || _wb_rc=1
+	wait "$_wb_pid" || _wb_rc=1
+	rmdir "$_wb_mnt"
+	return $_wb_rc
+}
+
+wr_make_bitlocker_volume() {
+	_wb_out=$1 _wb_spec=$2 _wb_template=${3:-bitlk-aes-xts-128}
+	wr_bitlk_unpack || return 1
+	_wb_timg="$WR_BITLK_CACHE/bitlk-images/$_wb_template.img"
+	_wb_rp=$(wr_bitlk_conf "$_wb_template" RP) && _wb_keyid=$(wr_bitlk_conf "$_wb_template" RP_VMK_GUID) ||
+		return 1
+	_wb_size=$(stat -c %s "$_wb_timg") || return 1
+	if [ $((_wb_size % 1048576)) -ne 0 ]; then
+		echo "bitlk.sh: $_wb_template is not a whole number of MiB" >&2
+		return 1
+	fi
+	if command -v wr_make_volume >/dev/null 2>&1; then
+		wr_make_volume "$_wb_out.plain" $((_wb_size / 1048576)) WINDOWS "$_wb_spec"
+	else
+		wr_bitlk_make_volume_fallback "$_wb_out.plain" $((_wb_size / 1048576)) WINDOWS "$_wb_spec"
+	fi || {
+		echo "bitlk.sh: cannot make the plaintext NTFS from $_wb_spec" >&2
+		return 1
+	}
+	"$WR_TOOLS/wr-bitlk-fixture" encrypt --template "$_wb_timg" --key "$_wb_rp" \
+		--plain "$_wb_out.plain" --out "$_wb_out" || return 1
+	WR_BITLK_RP=$_wb_rp WR_BITLK_KEYID=$_wb_keyid WR_BITLK_PLAIN=$_wb_out.plain
+	export WR_BITLK_RP WR_BITLK_KEYID WR_BITLK_PLAIN
+}
+
+wr_decrypt_bitlocker_volume() {
+	rm -f "$2"
+	_wb_log=$(dislocker-file -V "$1" -p"$3" "$2" 2>&1) && [ -s "$2" ] || {
+		printf 'bitlk.sh: dislocker-file failed on %s:\n%s\n' "$1" "$_wb_log" >&2
+		return 1
+	}
+}
