@@ -1,9 +1,8 @@
 #include "winrescue/log.h"
 
 #include <stdarg.h>
-#include <sys/stat.h>
-#include <ntfs-3g/types.h>
-#include <ntfs-3g/logging.h>
+
+#include "ntfs3g.h"
 
 static enum wr_log_level current_level = WR_LOG_WARN;
 static FILE *copy_to;

@@ -1,0 +1,32 @@
+/* A byte range of a file or block device that libntfs-3g reads and writes
+ * through. It lets a volume inside a whole-disk image be opened without a loop
+ * device, takes the locks that keep two programs off one volume, and gives the
+ * reliability tests a place to inject I/O errors below libntfs-3g. */
+#ifndef WINRESCUE_BLOCKDEV_H
+#define WINRESCUE_BLOCKDEV_H
+
+#include <stdint.h>
+
+struct ntfs_device;
+
+/* Test hook: the Nth read or write (1-based, counted from open) fails with EIO;
+ * 0 means never. The counters tell a test how many I/Os a step made. */
+struct wr_fault_plan {
+	unsigned long fail_read_at;
+	unsigned long fail_write_at;
+	unsigned long reads;
+	unsigned long writes;
+};
+
+struct wr_range {
+	const char *path;
+	uint64_t offset;
+	uint64_t size;            /* 0: up to the end of the file or device */
+	struct wr_fault_plan *faults;   /* NULL outside tests */
+};
+
+/* The device libntfs-3g mounts with ntfs_device_mount(). */
+struct ntfs_device *wr_blockdev_new(const struct wr_range *range);
+void wr_blockdev_free(struct ntfs_device *dev);
+
+#endif

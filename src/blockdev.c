@@ -1,0 +1,236 @@
+#include "winrescue/blockdev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ntfs3g.h"
+#include "winrescue/util.h"
+
+struct range_dev {
+	char *path;
+	int fd;
+	uint64_t offset;
+	uint64_t size;
+	int64_t pos;
+	struct wr_fault_plan *faults;
+};
+
+static struct range_dev *priv(struct ntfs_device *dev) { return dev->d_private; }
+
+static uint64_t size_of_fd(int fd)
+{
+	struct stat st;
+	uint64_t size = 0;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, &size) < 0 ? 0 : size;
+	return (uint64_t)st.st_size;
+}
+
+/* A byte-range lock: a second winrescue, or ntfs-3g (which locks the whole
+ * file), on the same volume sees it and stays away. Kernel mounts ignore
+ * these locks, so block devices are also opened O_EXCL when written. */
+static int lock_range(struct range_dev *r, bool write)
+{
+	struct flock fl = {
+		.l_type = write ? F_WRLCK : F_RDLCK,
+		.l_whence = SEEK_SET,
+		.l_start = (off_t)r->offset,
+		.l_len = (off_t)r->size,
+	};
+	if (fcntl(r->fd, F_SETLK, &fl) < 0)
+		return (errno == EACCES || errno == EAGAIN) ? -EBUSY : -errno;
+	return 0;
+}
+
+static int open_fd(const char *path, bool write)
+{
+	struct stat st;
+	int flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+	if (write && stat(path, &st) == 0 && S_ISBLK(st.st_mode))
+		flags |= O_EXCL;
+	return open(path, flags);
+}
+
+static int rd_open(struct ntfs_device *dev, int flags)
+{
+	struct range_dev *r = priv(dev);
+	bool write = (flags & O_ACCMODE) != O_RDONLY;
+	r->fd = open_fd(r->path, write);
+	if (r->fd < 0)
+		return -1;
+	uint64_t total = size_of_fd(r->fd);
+	if (!r->size)
+		r->size = total > r->offset ? total - r->offset : 0;
+	int rc = lock_range(r, write);
+	if (rc) {
+		close(r->fd);
+		r->fd = -1;
+		errno = -rc;
+		return -1;
+	}
+	if (!write)
+		NDevSetReadOnly(dev);
+	r->pos = 0;
+	NDevSetOpen(dev);
+	return 0;
+}
+
+static int rd_close(struct ntfs_device *dev)
+{
+	struct range_dev *r = priv(dev);
+	int rc = 0;
+	if (!NDevReadOnly(dev) && fsync(r->fd) < 0)
+		rc = -1;
+	if (close(r->fd) < 0)
+		rc = -1;
+	r->fd = -1;
+	NDevClearOpen(dev);
+	return rc;
+}
+
+static s64 rd_seek(struct ntfs_device *dev, s64 offset, int whence)
+{
+	struct range_dev *r = priv(dev);
+	switch (whence) {
+	case SEEK_SET: r->pos = offset; break;
+	case SEEK_CUR: r->pos += offset; break;
+	case SEEK_END: r->pos = (s64)r->size + offset; break;
+	default: errno = EINVAL; return -1;
+	}
+	return r->pos;
+}
+
+/* Clamps an I/O to the range so nothing outside the volume is ever touched. */
+static s64 clamp(const struct range_dev *r, s64 count, s64 offset)
+{
+	if (offset < 0 || (uint64_t)offset >= r->size)
+		return 0;
+	if ((uint64_t)(offset + count) > r->size)
+		return (s64)(r->size - (uint64_t)offset);
+	return count;
+}
+
+static bool injected_fault(unsigned long *counter, unsigned long fail_at)
+{
+	++*counter;
+	if (fail_at && *counter == fail_at) {
+		errno = EIO;
+		return true;
+	}
+	return false;
+}
+
+static s64 rd_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
+{
+	struct range_dev *r = priv(dev);
+	if (r->faults && injected_fault(&r->faults->reads, r->faults->fail_read_at))
+		return -1;
+	count = clamp(r, count, offset);
+	return pread(r->fd, buf, (size_t)count, (off_t)(r->offset + (uint64_t)offset));
+}
+
+static s64 rd_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 offset)
+{
+	struct range_dev *r = priv(dev);
+	if (NDevReadOnly(dev)) {
+		errno = EROFS;
+		return -1;
+	}
+	if (r->faults && injected_fault(&r->faults->writes, r->faults->fail_write_at))
+		return -1;
+	count = clamp(r, count, offset);
+	NDevSetDirty(dev);
+	return pwrite(r->fd, buf, (size_t)count, (off_t)(r->offset + (uint64_t)offset));
+}
+
+static s64 rd_read(struct ntfs_device *dev, void *buf, s64 count)
+{
+	s64 n = rd_pread(dev, buf, count, priv(dev)->pos);
+	if (n > 0)
+		priv(dev)->pos += n;
+	return n;
+}
+
+static s64 rd_write(struct ntfs_device *dev, const void *buf, s64 count)
+{
+	s64 n = rd_pwrite(dev, buf, count, priv(dev)->pos);
+	if (n > 0)
+		priv(dev)->pos += n;
+	return n;
+}
+
+static int rd_sync(struct ntfs_device *dev)
+{
+	if (NDevReadOnly(dev))
+		return 0;
+	NDevClearDirty(dev);
+	return fsync(priv(dev)->fd);
+}
+
+static int rd_stat(struct ntfs_device *dev, struct stat *st)
+{
+	struct range_dev *r = priv(dev);
+	if (fstat(r->fd, st) < 0)
+		return -1;
+	st->st_size = (off_t)r->size;
+	return 0;
+}
+
+static int rd_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
+{
+	struct range_dev *r = priv(dev);
+	switch (request) {
+	case BLKGETSIZE64:
+		*(uint64_t *)argp = r->size;
+		return 0;
+	case BLKGETSIZE:
+		*(unsigned long *)argp = (unsigned long)(r->size >> 9);
+		return 0;
+	case BLKSSZGET:
+		*(int *)argp = 512;
+		return 0;
+	default:
+		errno = ENOTTY;
+		return -1;
+	}
+}
+
+static struct ntfs_device_operations range_ops = {
+	.open = rd_open, .close = rd_close, .seek = rd_seek,
+	.read = rd_read, .write = rd_write, .pread = rd_pread, .pwrite = rd_pwrite,
+	.sync = rd_sync, .stat = rd_stat, .ioctl = rd_ioctl,
+};
+
+struct ntfs_device *wr_blockdev_new(const struct wr_range *range)
+{
+	struct range_dev *r = wr_xcalloc(1, sizeof(*r));
+	r->path = wr_xstrdup(range->path);
+	r->fd = -1;
+	r->offset = range->offset;
+	r->size = range->size;
+	r->faults = range->faults;
+	struct ntfs_device *dev = ntfs_device_alloc(range->path, 0, &range_ops, r);
+	if (!dev) {
+		free(r->path);
+		free(r);
+	}
+	return dev;
+}
+
+void wr_blockdev_free(struct ntfs_device *dev)
+{
+	if (!dev)
+		return;
+	struct range_dev *r = priv(dev);
+	free(r->path);
+	free(r);
+	ntfs_device_free(dev);
+}

@@ -1,0 +1,52 @@
+/* The command-line front: options, commands, the guided mode. */
+#ifndef WINRESCUE_CLI_H
+#define WINRESCUE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "winrescue/model.h"
+#include "winrescue/run.h"
+
+struct cli {
+	const char *command;
+	bool json;
+	bool yes;
+	bool no_backup;
+	bool dry_run;
+	bool no_prompt;
+	int verbose;
+	const char *report_file;
+	const char *reports_dir;
+	const char *backup_dir;
+	const char *keys_file;
+	const char *bek_file;
+	const char *password_file;
+	bool ask_password;
+	const char **recovery_keys;
+	size_t nrecovery_keys;
+	unsigned overrides;
+	const char **targets;
+	size_t ntargets;
+	/* Chosen at run time. */
+	char *run_name;          /* <machine serial>-<UTC time>, with --reports-dir */
+	FILE *log;
+};
+
+/* Parses argv into cli; returns 0, or WR_RESULT_USAGE after printing why. */
+int cli_parse(struct cli *cli, int argc, char **argv);
+void cli_free(struct cli *cli);
+void cli_print_usage(FILE *out);
+
+/* Builds the key sources the options name; NULL with a message on error. */
+struct wr_keysource *cli_make_keysource(const struct cli *cli, bool interactive);
+/* scan / fix: the whole run with its output. Returns the exit code. */
+int cli_run(struct cli *cli, bool guided);
+/* Asks a yes/no question on the terminal; default no. */
+bool cli_ask_yes(const char *question);
+
+/* The guided mode: questions instead of options, and what to do next. */
+void cli_guided_callbacks(struct wr_run_options *opts, struct cli *cli);
+void cli_guided_epilogue(const struct wr_report *rep, const char *backups);
+
+#endif

@@ -1,0 +1,75 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "winrescue/ntfsvol.h"
+
+static const struct {
+	unsigned state, override;
+	const char *question;
+} state_questions[] = {
+	{ WR_STATE_UNCLEAN_JOURNAL, WR_NTFS_RESET_JOURNAL,
+	  "Windows stopped without closing its disk journal (normal after a crash).\n"
+	  "Reset the journal and let Windows check the disk at its next start?" },
+	{ WR_STATE_FAST_STARTUP, WR_NTFS_DISCARD_FAST_STARTUP,
+	  "Windows was shut down with Fast Startup and keeps cached disk data.\n"
+	  "Discard it (Windows checks the disk at its next start)?" },
+	{ WR_STATE_HIBERNATED, WR_NTFS_DISCARD_HIBERNATION,
+	  "Windows is hibernated on this disk: its open programs are saved there.\n"
+	  "Discard the hibernated session (unsaved work in it is lost)?" },
+};
+
+static unsigned ask_override(void *ctx, const struct wr_volume *vol)
+{
+	(void)ctx;
+	unsigned granted = 0;
+	for (size_t i = 0; i < sizeof(state_questions) / sizeof(state_questions[0]); i++) {
+		if (!(vol->state & state_questions[i].state))
+			continue;
+		if (vol->partition)
+			printf("\n%s partition %d:\n", vol->device, vol->partition);
+		else
+			printf("\n%s:\n", vol->device);
+		if (cli_ask_yes(state_questions[i].question))
+			granted |= state_questions[i].override;
+	}
+	return granted;
+}
+
+void cli_guided_callbacks(struct wr_run_options *opts, struct cli *cli)
+{
+	(void)cli;
+	opts->ask_override = ask_override;
+	puts("winrescue: looking for Windows volumes...");
+	fflush(stdout);
+}
+
+static size_t count_action(const struct wr_report *rep, enum wr_action action)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		for (size_t j = 0; j < rep->volumes[i].nfiles; j++)
+			n += rep->volumes[i].files[j].action == action;
+	return n;
+}
+
+void cli_guided_epilogue(const struct wr_report *rep, const char *backups)
+{
+	putchar('\n');
+	switch (rep->result) {
+	case WR_RESULT_FIXED:
+		printf("Done: %zu file%s deleted%s%s.\n", count_action(rep, WR_ACTION_DELETED),
+		       count_action(rep, WR_ACTION_DELETED) == 1 ? "" : "s",
+		       backups ? ", copies kept in " : "", backups ? backups : "");
+		puts("Remove the USB stick and restart: Windows should start normally.\n"
+		     "If BitLocker asks for the recovery key once, type the same key again: it does\n"
+		     "so when the boot order or Secure Boot settings were changed.");
+		break;
+	case WR_RESULT_NOTHING_TO_FIX:
+		puts("No faulty channel file was found: this machine's problem is something else.");
+		break;
+	default:
+		puts("Nothing more was changed. The table above says why for each volume.");
+		break;
+	}
+}

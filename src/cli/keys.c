@@ -1,0 +1,84 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "winrescue/bitlocker.h"
+#include "winrescue/util.h"
+
+static int read_password_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int add_password(struct wr_keysource *ks, const struct cli *cli)
+{
+	char buf[512];
+	int rc = 0;
+	if (cli->password_file) {
+		rc = read_password_file(cli->password_file, buf, sizeof(buf));
+		if (rc)
+			fprintf(stderr, "winrescue: %s: %s\n", cli->password_file, strerror(-rc));
+	} else {
+		char *pw = getpass("BitLocker password: ");
+		snprintf(buf, sizeof(buf), "%s", pw ? pw : "");
+		if (pw)
+			wr_wipe(pw, strlen(pw));
+	}
+	if (!rc)
+		rc = wr_keysource_set_password(ks, buf);
+	wr_wipe(buf, sizeof(buf));
+	return rc;
+}
+
+static int report_key_error(const char *what, char *msg)
+{
+	fprintf(stderr, "winrescue: %s: %s\n", what, msg ? msg : "not usable");
+	free(msg);
+	return -EINVAL;
+}
+
+static int add_sources(struct wr_keysource *ks, const struct cli *cli)
+{
+	char *msg = NULL;
+	for (size_t i = 0; i < cli->nrecovery_keys; i++)
+		if (wr_keysource_add_recovery_key(ks, cli->recovery_keys[i], &msg))
+			return report_key_error("--recovery-key", msg);
+	if (cli->keys_file && wr_keysource_load_keys_file(ks, cli->keys_file, &msg))
+		return report_key_error(cli->keys_file, msg);
+	if (cli->bek_file && wr_keysource_set_bek(ks, cli->bek_file, &msg))
+		return report_key_error(cli->bek_file, msg);
+	if (cli->password_file || cli->ask_password)
+		return add_password(ks, cli);
+	return 0;
+}
+
+struct wr_keysource *cli_make_keysource(const struct cli *cli, bool interactive)
+{
+	struct wr_keysource *ks = wr_keysource_new();
+	if (add_sources(ks, cli)) {
+		wr_keysource_free(ks);
+		return NULL;
+	}
+	(void)interactive;
+	return ks;
+}
+
+bool cli_ask_yes(const char *question)
+{
+	char line[64];
+	printf("%s [y/N] ", question);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}

@@ -1,0 +1,159 @@
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "winrescue/bitlocker.h"
+#include "winrescue/log.h"
+#include "winrescue/ntfsvol.h"
+#include "winrescue/report.h"
+#include "winrescue/util.h"
+
+/* <machine serial>-<UTC time>: one name for the report, log and backups of a
+ * run, so that reports collected from many sticks never collide. */
+static char *make_run_name(const struct wr_report *rep)
+{
+	char when[32];
+	struct tm tm;
+	gmtime_r(&rep->time, &tm);
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	char *serial = wr_xstrdup(rep->machine.serial ? rep->machine.serial : "unknown-serial");
+	for (char *p = serial; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			*p = '_';
+	char *name = wr_xasprintf("%s-%s", serial, when);
+	free(serial);
+	return name;
+}
+
+static char *report_path(const struct cli *cli)
+{
+	if (cli->reports_dir)
+		return wr_xasprintf("%s/%s.json", cli->reports_dir, cli->run_name);
+	return cli->report_file ? wr_xstrdup(cli->report_file) : NULL;
+}
+
+static char *backup_root(const struct cli *cli)
+{
+	if (cli->no_backup)
+		return NULL;
+	if (cli->backup_dir)
+		return wr_xstrdup(cli->backup_dir);
+	if (cli->reports_dir)
+		return wr_xasprintf("%s/%s", cli->reports_dir, cli->run_name);
+	if (cli->report_file) {
+		char *copy = wr_xstrdup(cli->report_file);
+		char *root = wr_xasprintf("%s/winrescue-backup", dirname(copy));
+		free(copy);
+		return root;
+	}
+	return wr_xstrdup("winrescue-backup");
+}
+
+static int open_reports_dir(struct cli *cli, const struct wr_report *rep)
+{
+	cli->run_name = make_run_name(rep);
+	int rc = wr_mkdir_p(cli->reports_dir, 0755);
+	char *log = wr_xasprintf("%s/%s.log", cli->reports_dir, cli->run_name);
+	if (!rc && !(cli->log = fopen(log, "we")))
+		rc = -errno;
+	if (rc)
+		fprintf(stderr, "winrescue: cannot write to %s: %s\n", cli->reports_dir, strerror(-rc));
+	else
+		wr_log_set_copy(cli->log);
+	free(log);
+	return rc;
+}
+
+static bool confirm_on_terminal(void *ctx, const struct wr_report *plan)
+{
+	const struct cli *cli = ctx;
+	size_t n = 0;
+	for (size_t i = 0; i < plan->nvolumes; i++)
+		if (plan->volumes[i].status == WR_VOL_FIX_NEEDED)
+			n += plan->volumes[i].nfiles;
+	wr_report_print_table(plan, stdout, cli->verbose > 0);
+	char *q = wr_xasprintf("Delete the %zu file%s marked 'would delete' above?", n,
+		n == 1 ? "" : "s");
+	bool yes = cli_ask_yes(q);
+	free(q);
+	return yes;
+}
+
+static int write_outputs(const struct cli *cli, const struct wr_report *rep)
+{
+	if (cli->json) {
+		char *json = wr_report_to_json(rep);
+		fputs(json, stdout);
+		fputc('\n', stdout);
+		free(json);
+	} else {
+		wr_report_print_table(rep, stdout, cli->verbose > 0);
+	}
+	if (cli->log)
+		wr_report_print_table(rep, cli->log, true);
+	char *path = report_path(cli);
+	int rc = path ? wr_report_write_file(rep, path) : 0;
+	if (rc)
+		fprintf(stderr, "winrescue: cannot write the report %s: %s\n", path, strerror(-rc));
+	else if (path && !cli->json)
+		printf("Report: %s\n", path);
+	free(path);
+	return rc;
+}
+
+static bool needs_confirmation(const struct cli *cli, bool fix)
+{
+	return fix && !cli->dry_run && !cli->yes;
+}
+
+static const char *command_label(const struct cli *cli, bool guided)
+{
+	if (guided)
+		return "guided";
+	return cli->dry_run ? "fix --dry-run" : cli->command;
+}
+
+int cli_run(struct cli *cli, bool guided)
+{
+	bool fix = guided || !strcmp(cli->command, "fix");
+	bool interactive = isatty(STDIN_FILENO) && !cli->no_prompt;
+	if (needs_confirmation(cli, fix) && !isatty(STDIN_FILENO)) {
+		fputs("winrescue: fix asks for confirmation on a terminal; give --yes to run "
+		      "unattended, or --dry-run to see the plan\n", stderr);
+		return WR_RESULT_USAGE;
+	}
+	struct wr_report rep;
+	wr_report_init(&rep, command_label(cli, guided), cli->dry_run);
+	wr_machine_read(&rep.machine, "/sys/class/dmi/id");
+	if (cli->reports_dir && open_reports_dir(cli, &rep)) {
+		wr_report_free(&rep);
+		return WR_RESULT_ERROR;
+	}
+	struct wr_keysource *keys = cli_make_keysource(cli, interactive);
+	if (!keys) {
+		wr_report_free(&rep);
+		return WR_RESULT_USAGE;
+	}
+	char *backups = backup_root(cli);
+	struct wr_run_options opts = {
+		.fix = fix, .dry_run = cli->dry_run, .overrides = cli->overrides,
+		.backup_root = backups, .keys = keys,
+		.confirm = needs_confirmation(cli, fix) ? confirm_on_terminal : NULL,
+		.confirm_ctx = cli,
+	};
+	if (guided)
+		cli_guided_callbacks(&opts, cli);
+	enum wr_result result = wr_run(&rep, cli->targets, cli->ntargets, &opts);
+	if (write_outputs(cli, &rep))
+		result = wr_result_worse(result, WR_RESULT_ERROR);
+	if (guided)
+		cli_guided_epilogue(&rep, backups);
+	free(backups);
+	wr_keysource_free(keys);
+	wr_report_free(&rep);
+	return (int)result;
+}

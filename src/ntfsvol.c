@@ -1,0 +1,445 @@
+#include "winrescue/ntfsvol.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ntfs3g.h"
+#include "winrescue/model.h"
+#include "winrescue/util.h"
+
+struct wr_ntfs {
+	struct ntfs_device *dev;
+	ntfs_volume *vol;
+	unsigned state;
+	bool was_dirty;
+	char serial[17];
+};
+
+/* ---- opening ------------------------------------------------------------ */
+
+static bool journal_is_v2(const RESTART_PAGE_HEADER *rp)
+{
+	return rp && rp->major_ver == const_cpu_to_le16(2) &&
+	       rp->minor_ver == const_cpu_to_le16(0);
+}
+
+/* The same reading of $LogFile that libntfs-3g makes before a read-write
+ * mount, done on a read-only mount so that scan can report it. */
+static unsigned journal_state(ntfs_volume *vol)
+{
+	unsigned state = 0;
+	ntfs_inode *ni = ntfs_inode_open(vol, FILE_LogFile);
+	if (!ni)
+		return WR_STATE_UNCLEAN_JOURNAL;
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	RESTART_PAGE_HEADER *rp = NULL;
+	if (!na || !ntfs_check_logfile(na, &rp) || !ntfs_is_logfile_clean(na, rp))
+		state = WR_STATE_UNCLEAN_JOURNAL;
+	if (journal_is_v2(rp))
+		state = WR_STATE_FAST_STARTUP;
+	free(rp);
+	if (na)
+		ntfs_attr_close(na);
+	ntfs_inode_close(ni);
+	return state;
+}
+
+static unsigned read_state(ntfs_volume *vol)
+{
+	unsigned state = journal_state(vol);
+	if (vol->flags & VOLUME_IS_DIRTY)
+		state |= WR_STATE_DIRTY;
+	if (ntfs_volume_check_hiberfile(vol, 0) < 0 && errno == EPERM)
+		state |= WR_STATE_HIBERNATED;
+	return state;
+}
+
+static void read_serial(struct wr_ntfs *nv)
+{
+	uint8_t raw[8] = { 0 };
+	uint64_t serial = 0;
+	if (ntfs_pread(nv->dev, 0x48, sizeof(raw), raw) == (s64)sizeof(raw))
+		for (int i = 7; i >= 0; i--)
+			serial = serial << 8 | raw[i];
+	snprintf(nv->serial, sizeof(nv->serial), "%016llX", (unsigned long long)serial);
+}
+
+static unsigned long mount_flags(unsigned flags)
+{
+	if (!(flags & WR_NTFS_WRITE))
+		return NTFS_MNT_RDONLY;
+	/* The fast-startup and hibernation overrides skip libntfs-3g's refusal;
+	 * the journal is then reset by us, so nothing is left half-replayed. */
+	if (flags & (WR_NTFS_DISCARD_FAST_STARTUP | WR_NTFS_DISCARD_HIBERNATION))
+		return NTFS_MNT_FORENSIC;
+	if (flags & WR_NTFS_RESET_JOURNAL)
+		return NTFS_MNT_RECOVER;
+	return 0;
+}
+
+static char *open_error_text(int err, const struct wr_range *range)
+{
+	switch (err) {
+	case EBUSY:
+		return wr_xasprintf("%s is in use by another program (another winrescue, "
+			"or an ntfs-3g mount): close it first", range->path);
+	case EPERM:
+		return wr_xstrdup("Windows did not shut down fully (hibernated or Fast Startup): "
+			"its cached state would be lost by writing");
+	case EOPNOTSUPP:
+		return wr_xstrdup("the NTFS journal is unclean (Windows did not shut down cleanly)");
+	case EINVAL:
+	case EIO:
+		return wr_xasprintf("not a readable NTFS volume (damaged or not NTFS): %s",
+			strerror(err));
+	default:
+		return wr_xasprintf("cannot open the NTFS volume: %s", strerror(err));
+	}
+}
+
+/* A reset journal drops what Windows had not yet written: Windows' own check
+ * must run at its next boot, so the flag stays set after the fix too. */
+static int keep_dirty(struct wr_ntfs *nv)
+{
+	nv->was_dirty = true;
+	return wr_ntfs_set_dirty(nv, true);
+}
+
+static int reset_journal(struct wr_ntfs *nv)
+{
+	if (ntfs_logfile_reset(nv->vol) < 0)
+		return -errno;
+	return keep_dirty(nv);
+}
+
+int wr_ntfs_open(const struct wr_range *range, unsigned flags, struct wr_ntfs **out, char **err)
+{
+	struct wr_ntfs *nv = wr_xcalloc(1, sizeof(*nv));
+	nv->dev = wr_blockdev_new(range);
+	errno = ENOMEM;
+	if (nv->dev)
+		nv->vol = ntfs_device_mount(nv->dev, mount_flags(flags));
+	if (!nv->vol) {
+		int e = errno ? errno : EIO;
+		*err = open_error_text(e, range);
+		wr_blockdev_free(nv->dev);
+		free(nv);
+		return -e;
+	}
+	/* Windows compares names case-insensitively; lookups through the index
+	 * then use the volume's own $UpCase table. */
+	NVolClearCaseSensitive(nv->vol);
+	read_serial(nv);
+	nv->was_dirty = nv->vol->flags & VOLUME_IS_DIRTY;
+	nv->state = (flags & WR_NTFS_WRITE) ? 0 : read_state(nv->vol);
+	int rc = 0;
+	if (flags & WR_NTFS_RESET_JOURNAL)
+		rc = keep_dirty(nv);
+	if (!rc && (flags & (WR_NTFS_DISCARD_FAST_STARTUP | WR_NTFS_DISCARD_HIBERNATION)))
+		rc = reset_journal(nv);
+	if (rc) {
+		*err = wr_xasprintf("cannot reset the NTFS journal: %s", strerror(-rc));
+		wr_ntfs_close(nv);
+		return rc;
+	}
+	*out = nv;
+	return 0;
+}
+
+int wr_ntfs_close(struct wr_ntfs *nv)
+{
+	if (!nv)
+		return 0;
+	int rc = ntfs_umount(nv->vol, FALSE) < 0 ? -errno : 0;
+	wr_blockdev_free(nv->dev);
+	free(nv);
+	return rc;
+}
+
+unsigned wr_ntfs_state(const struct wr_ntfs *nv) { return nv->state; }
+const char *wr_ntfs_serial(const struct wr_ntfs *nv) { return nv->serial; }
+
+int wr_ntfs_set_dirty(struct wr_ntfs *nv, bool dirty)
+{
+	le16 flags = nv->vol->flags;
+	if (dirty || nv->was_dirty)
+		flags |= VOLUME_IS_DIRTY;
+	else
+		flags &= ~VOLUME_IS_DIRTY;
+	if (flags == nv->vol->flags)
+		return 0;
+	return ntfs_volume_write_flags(nv->vol, flags) < 0 ? -errno : 0;
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+static int to_utf16(const char *s, ntfschar **out)
+{
+	*out = NULL;
+	int len = ntfs_mbstoucs(s, out);
+	return len < 0 ? -EINVAL : len;
+}
+
+static char *to_utf8(const ntfschar *name, int len)
+{
+	char *s = NULL;
+	if (ntfs_ucstombs(name, len, &s, 0) < 0)
+		return wr_xstrdup("?");
+	return s;
+}
+
+static void upcase(const ntfs_volume *vol, ntfschar *name, int len)
+{
+	ntfs_name_upcase(name, (u32)len, vol->upcase, vol->upcase_len);
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+static enum wr_entry_kind inode_kind(const ntfs_inode *ni)
+{
+	if (ni->flags & FILE_ATTR_REPARSE_POINT)
+		return WR_ENTRY_REPARSE;
+	if (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY)
+		return WR_ENTRY_DIR;
+	return WR_ENTRY_FILE;
+}
+
+int wr_ntfs_kind(struct wr_ntfs *nv, uint64_t mref, enum wr_entry_kind *kind)
+{
+	ntfs_inode *ni = ntfs_inode_open(nv->vol, mref);
+	if (!ni)
+		return -errno;
+	*kind = inode_kind(ni);
+	ntfs_inode_close(ni);
+	return 0;
+}
+
+static int lookup_child(ntfs_volume *vol, uint64_t dir, const char *name, uint64_t *child)
+{
+	ntfschar *uname;
+	int len = to_utf16(name, &uname);
+	if (len < 0)
+		return len;
+	ntfs_inode *dir_ni = ntfs_inode_open(vol, dir);
+	int rc = 0;
+	if (!dir_ni) {
+		rc = -errno;
+	} else {
+		u64 mref = ntfs_inode_lookup_by_name(dir_ni, uname, len);
+		rc = mref == (u64)-1 ? -ENOENT : 0;
+		*child = MREF(mref);
+		ntfs_inode_close(dir_ni);
+	}
+	free(uname);
+	return rc;
+}
+
+int wr_ntfs_lookup(struct wr_ntfs *nv, const char *windows_path, uint64_t *mref)
+{
+	char *path = wr_xstrdup(windows_path);
+	uint64_t cur = FILE_root;
+	int rc = 0;
+	char *save = NULL;
+	for (char *part = strtok_r(path, "\\/", &save); part && !rc;
+	     part = strtok_r(NULL, "\\/", &save)) {
+		enum wr_entry_kind kind = WR_ENTRY_OTHER;
+		rc = lookup_child(nv->vol, cur, part, &cur);
+		if (!rc)
+			rc = wr_ntfs_kind(nv, cur, &kind);
+		if (!rc && kind == WR_ENTRY_REPARSE)
+			rc = -ELOOP;
+	}
+	free(path);
+	if (!rc)
+		*mref = cur;
+	return rc;
+}
+
+/* ---- listing ------------------------------------------------------------ */
+
+struct match_ctx {
+	const ntfs_volume *vol;
+	ntfschar *prefix, *suffix;
+	int prefix_len, suffix_len;
+	struct wr_entry *entries;
+	size_t count;
+	int error;
+};
+
+static bool has_affixes(const struct match_ctx *m, const ntfschar *name, int len)
+{
+	if (len < m->prefix_len + m->suffix_len)
+		return false;
+	ntfschar *up = wr_xmalloc((size_t)len * sizeof(ntfschar));
+	memcpy(up, name, (size_t)len * sizeof(ntfschar));
+	upcase(m->vol, up, len);
+	bool ok = !memcmp(up, m->prefix, (size_t)m->prefix_len * sizeof(ntfschar)) &&
+		!memcmp(up + len - m->suffix_len, m->suffix, (size_t)m->suffix_len * sizeof(ntfschar));
+	free(up);
+	return ok;
+}
+
+static enum wr_entry_kind kind_of_dt(unsigned dt_type)
+{
+	switch (dt_type) {
+	case NTFS_DT_REG: return WR_ENTRY_FILE;
+	case NTFS_DT_DIR: return WR_ENTRY_DIR;
+	case NTFS_DT_REPARSE: return WR_ENTRY_REPARSE;
+	default: return WR_ENTRY_OTHER;
+	}
+}
+
+static int collect_match(void *ctx, const ntfschar *name, const int name_len,
+			 const int name_type, const s64 pos, const MFT_REF mref,
+			 const unsigned dt_type)
+{
+	(void)pos;
+	struct match_ctx *m = ctx;
+	/* The 8.3 alias of a file with a long name is listed apart: skip it. */
+	if (name_type == FILE_NAME_DOS || !has_affixes(m, name, name_len))
+		return 0;
+	struct wr_entry *e = wr_array_grow(&m->entries, &m->count, sizeof(*e));
+	e->name = to_utf8(name, name_len);
+	e->uname = wr_xmalloc((size_t)name_len * sizeof(ntfschar));
+	memcpy(e->uname, name, (size_t)name_len * sizeof(ntfschar));
+	e->uname_len = (size_t)name_len;
+	e->mref = MREF(mref);
+	e->kind = kind_of_dt(dt_type);
+	return 0;
+}
+
+static int prepare_affix(const ntfs_volume *vol, const char *text, ntfschar **out, int *len)
+{
+	*len = to_utf16(text, out);
+	if (*len < 0)
+		return *len;
+	upcase(vol, *out, *len);
+	return 0;
+}
+
+int wr_ntfs_list_matching(struct wr_ntfs *nv, uint64_t dir, const char *prefix,
+			  const char *suffix, struct wr_entry **entries, size_t *count)
+{
+	struct match_ctx m = { .vol = nv->vol };
+	int rc = prepare_affix(nv->vol, prefix, &m.prefix, &m.prefix_len);
+	if (!rc)
+		rc = prepare_affix(nv->vol, suffix, &m.suffix, &m.suffix_len);
+	ntfs_inode *dir_ni = rc ? NULL : ntfs_inode_open(nv->vol, dir);
+	if (!rc && !dir_ni)
+		rc = -errno;
+	if (dir_ni) {
+		s64 pos = 0;
+		if (ntfs_readdir(dir_ni, &pos, &m, collect_match) < 0)
+			rc = -(errno ? errno : EIO);
+		ntfs_inode_close(dir_ni);
+	}
+	free(m.prefix);
+	free(m.suffix);
+	if (rc) {
+		wr_entries_free(m.entries, m.count);
+		return rc;
+	}
+	*entries = m.entries;
+	*count = m.count;
+	return 0;
+}
+
+void wr_entries_free(struct wr_entry *entries, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(entries[i].name);
+		free(entries[i].uname);
+	}
+	free(entries);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+int wr_ntfs_file_info(struct wr_ntfs *nv, uint64_t mref, struct wr_file_info *info)
+{
+	ntfs_inode *ni = ntfs_inode_open(nv->vol, mref);
+	if (!ni)
+		return -errno;
+	enum wr_entry_kind kind = inode_kind(ni);
+	info->reparse = kind == WR_ENTRY_REPARSE;
+	info->directory = kind == WR_ENTRY_DIR;
+	info->size = ni->data_size > 0 ? (uint64_t)ni->data_size : 0;
+	info->created = sle64_to_cpu(ni->creation_time);
+	info->modified = sle64_to_cpu(ni->last_data_change_time);
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (na) {
+		info->size = (uint64_t)na->data_size;
+		ntfs_attr_close(na);
+	}
+	ntfs_inode_close(ni);
+	return 0;
+}
+
+static int read_attr(ntfs_attr *na, size_t max, uint8_t **buf, size_t *len)
+{
+	if (na->data_size < 0 || (uint64_t)na->data_size > max)
+		return -EFBIG;
+	size_t size = (size_t)na->data_size;
+	uint8_t *data = wr_xmalloc(size);
+	s64 n = size ? ntfs_attr_pread(na, 0, (s64)size, data) : 0;
+	if (n != (s64)size) {
+		free(data);
+		return n < 0 ? -errno : -EIO;
+	}
+	*buf = data;
+	*len = size;
+	return 0;
+}
+
+int wr_ntfs_read_all(struct wr_ntfs *nv, uint64_t mref, size_t max, uint8_t **buf, size_t *len)
+{
+	ntfs_inode *ni = ntfs_inode_open(nv->vol, mref);
+	if (!ni)
+		return -errno;
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	int rc = na ? read_attr(na, max, buf, len) : -errno;
+	if (na)
+		ntfs_attr_close(na);
+	ntfs_inode_close(ni);
+	return rc;
+}
+
+int wr_ntfs_unlink(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entry)
+{
+	ntfs_inode *dir_ni = ntfs_inode_open(nv->vol, dir);
+	if (!dir_ni)
+		return -errno;
+	ntfs_inode *ni = ntfs_inode_open(nv->vol, entry->mref);
+	if (!ni) {
+		int e = errno;
+		ntfs_inode_close(dir_ni);
+		return -e;
+	}
+	/* ntfs_delete closes both inodes, whatever it returns. */
+	if (ntfs_delete(nv->vol, NULL, ni, dir_ni, (ntfschar *)entry->uname,
+			(u8)entry->uname_len) < 0)
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+int wr_ntfs_invalidate_hibernation(struct wr_ntfs *nv)
+{
+	uint64_t mref;
+	int rc = wr_ntfs_lookup(nv, "\\hiberfil.sys", &mref);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	ntfs_inode *ni = ntfs_inode_open(nv->vol, mref);
+	if (!ni)
+		return -errno;
+	ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	static const uint8_t zeros[4096];
+	s64 want = na ? (na->data_size < 4096 ? na->data_size : 4096) : 0;
+	rc = !na ? -errno : ntfs_attr_pwrite(na, 0, want, zeros) == want ? 0 : -EIO;
+	if (na)
+		ntfs_attr_close(na);
+	if (ntfs_inode_close(ni) < 0 && !rc)
+		rc = -errno;
+	return rc;
+}

@@ -1,0 +1,204 @@
+#include "winrescue/probe.h"
+
+#include <blkid/blkid.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "winrescue/log.h"
+#include "winrescue/util.h"
+
+static char *read_line_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	char buf[4096];
+	char *line = fgets(buf, sizeof(buf), f) ? wr_xstrdup(buf) : NULL;
+	fclose(f);
+	if (line)
+		line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+/* The sysfs folder of a block device node, e.g. /sys/dev/block/8:0. */
+static char *sysfs_dir_of(const char *devnode)
+{
+	struct stat st;
+	if (stat(devnode, &st) < 0 || !S_ISBLK(st.st_mode))
+		return NULL;
+	return wr_xasprintf("/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
+}
+
+/* The kernel's node for partition partno of disk, when the kernel made one. */
+static char *partition_node(const char *disk, int partno)
+{
+	char *sys = sysfs_dir_of(disk);
+	DIR *d = sys ? opendir(sys) : NULL;
+	char *node = NULL;
+	struct dirent *de;
+	while (d && !node && (de = readdir(d))) {
+		char *pfile = wr_xasprintf("%s/%s/partition", sys, de->d_name);
+		char *num = read_line_file(pfile);
+		if (num && atoi(num) == partno)
+			node = wr_xasprintf("/dev/%s", de->d_name);
+		free(num);
+		free(pfile);
+	}
+	if (d)
+		closedir(d);
+	free(sys);
+	return node;
+}
+
+static char *probe_value(blkid_probe pr, const char *name)
+{
+	const char *v = NULL;
+	return blkid_probe_lookup_value(pr, name, &v, NULL) == 0 ? wr_xstrdup(v) : NULL;
+}
+
+/* Filesystem type, label and serial of the bytes [offset, offset+size) of fd. */
+static void probe_content(int fd, struct wr_volume *vol)
+{
+	blkid_probe pr = blkid_new_probe();
+	if (!pr)
+		return;
+	if (blkid_probe_set_device(pr, fd, (blkid_loff_t)vol->offset, (blkid_loff_t)vol->size) == 0) {
+		blkid_probe_enable_superblocks(pr, 1);
+		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
+			BLKID_SUBLKS_UUID);
+		if (blkid_do_safeprobe(pr) == 0) {
+			vol->fs_type = probe_value(pr, "TYPE");
+			vol->label = probe_value(pr, "LABEL");
+			vol->serial = probe_value(pr, "UUID");
+		}
+	}
+	blkid_free_probe(pr);
+}
+
+static char *partition_type_text(blkid_partition part)
+{
+	const char *s = blkid_partition_get_type_string(part);
+	if (s)
+		return wr_xstrdup(s);
+	return wr_xasprintf("0x%02x", (unsigned)blkid_partition_get_type(part));
+}
+
+static void add_partition(struct wr_report *rep, const char *target, int fd,
+			  blkid_partition part, bool is_blockdev)
+{
+	struct wr_volume *vol = wr_report_add_volume(rep);
+	vol->device = wr_xstrdup(target);
+	vol->partition = blkid_partition_get_partno(part);
+	vol->part_type = partition_type_text(part);
+	vol->offset = (uint64_t)blkid_partition_get_start(part) * 512;
+	vol->size = (uint64_t)blkid_partition_get_size(part) * 512;
+	if (is_blockdev)
+		vol->partition_dev = partition_node(target, vol->partition);
+	probe_content(fd, vol);
+}
+
+static void add_whole(struct wr_report *rep, const char *target, int fd, uint64_t size)
+{
+	struct wr_volume *vol = wr_report_add_volume(rep);
+	vol->device = wr_xstrdup(target);
+	vol->size = size;
+	probe_content(fd, vol);
+}
+
+/* A partition table, unless the first sector is a filesystem's own boot
+ * sector (an NTFS or FAT volume looks like an MBR to a careless reader). */
+static blkid_partlist partitions_of(blkid_probe pr)
+{
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	if (blkid_do_safeprobe(pr) != 0)
+		return NULL;
+	const char *pttype = NULL;
+	if (blkid_probe_lookup_value(pr, "PTTYPE", &pttype, NULL) != 0)
+		return NULL;
+	return blkid_probe_get_partitions(pr);
+}
+
+int wr_probe_target(struct wr_report *rep, const char *target, char **err)
+{
+	struct stat st;
+	if (stat(target, &st) < 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
+		int e = errno ? errno : EINVAL;
+		*err = wr_xasprintf("%s: not a block device or an image file%s%s", target,
+			errno ? ": " : "", errno ? strerror(errno) : "");
+		return -e;
+	}
+	int fd = open(target, O_RDONLY | O_CLOEXEC);
+	blkid_probe pr = fd < 0 ? NULL : blkid_new_probe();
+	if (!pr || blkid_probe_set_device(pr, fd, 0, 0) != 0) {
+		int e = errno ? errno : EIO;
+		*err = wr_xasprintf("%s: cannot read: %s", target, strerror(e));
+		if (pr)
+			blkid_free_probe(pr);
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	uint64_t size = (uint64_t)blkid_probe_get_size(pr);
+	blkid_partlist parts = partitions_of(pr);
+	int n = parts ? blkid_partlist_numof_partitions(parts) : 0;
+	for (int i = 0; i < n; i++)
+		add_partition(rep, target, fd, blkid_partlist_get_partition(parts, i),
+			S_ISBLK(st.st_mode));
+	if (n <= 0)
+		add_whole(rep, target, fd, size);
+	blkid_free_probe(pr);
+	close(fd);
+	return 0;
+}
+
+static bool skip_block_device(const char *name)
+{
+	static const char *const skipped[] = { "ram", "zram", "dm-", "sr", "fd", "md", NULL };
+	for (const char *const *p = skipped; *p; p++)
+		if (!strncmp(name, *p, strlen(*p)))
+			return true;
+	char *part = wr_xasprintf("/sys/class/block/%s/partition", name);
+	char *size = wr_xasprintf("/sys/class/block/%s/size", name);
+	char *sectors = read_line_file(size);
+	bool skip = access(part, F_OK) == 0 || !sectors || !strcmp(sectors, "0");
+	free(sectors);
+	free(size);
+	free(part);
+	return skip;
+}
+
+int wr_probe_all(struct wr_report *rep)
+{
+	DIR *d = opendir("/sys/class/block");
+	struct dirent *de;
+	int disks = 0;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || skip_block_device(de->d_name))
+			continue;
+		char *node = wr_xasprintf("/dev/%s", de->d_name);
+		char *err = NULL;
+		if (wr_probe_target(rep, node, &err) == 0)
+			disks++;
+		else
+			wr_log(WR_LOG_WARN, "%s", err);
+		free(err);
+		free(node);
+	}
+	if (d)
+		closedir(d);
+	return disks;
+}
+
+bool wr_probe_is_candidate(const struct wr_volume *vol)
+{
+	return vol->fs_type && (!strcmp(vol->fs_type, "ntfs") || !strcmp(vol->fs_type, "BitLocker"));
+}

@@ -1,0 +1,223 @@
+#include "winrescue/remedy.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "winrescue/backup.h"
+#include "winrescue/log.h"
+#include "winrescue/util.h"
+
+/* Channel files are tens of kilobytes; anything far larger is not read whole. */
+#define WR_MAX_READ (256u << 20)
+
+enum wr_time_class wr_classify_time(int64_t ntfs_modified)
+{
+	int64_t t = wr_ntfs_time_to_unix(ntfs_modified);
+	if (t >= WR_FAULTY_RELEASE_UNIX && t < WR_FAULTY_RELEASE_UNIX + 60)
+		return WR_TIME_FAULTY;
+	if (t >= WR_REVERTED_RELEASE_UNIX)
+		return WR_TIME_GOOD;
+	return WR_TIME_OTHER;
+}
+
+enum wr_content_class wr_classify_content(const uint8_t *data, size_t len)
+{
+	static const uint8_t magic[4] = { 0xAA, 0xAA, 0xAA, 0xAA };
+	if (len == 0)
+		return WR_CONTENT_EMPTY;
+	if (len >= sizeof(magic) && !memcmp(data, magic, sizeof(magic)))
+		return WR_CONTENT_MAGIC;
+	for (size_t i = 0; i < len; i++)
+		if (data[i])
+			return WR_CONTENT_OTHER;
+	return WR_CONTENT_ZERO;
+}
+
+static bool is_directory_at(struct wr_ntfs *nv, const char *path)
+{
+	uint64_t mref;
+	enum wr_entry_kind kind;
+	return wr_ntfs_lookup(nv, path, &mref) == 0 && wr_ntfs_kind(nv, mref, &kind) == 0 &&
+	       kind == WR_ENTRY_DIR;
+}
+
+static void describe_file(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file *f)
+{
+	struct wr_file_info info = { 0 };
+	f->path = wr_xasprintf("%s\\%s", WR_CS_DIR, e->name);
+	f->mft_ref = e->mref;
+	if (wr_ntfs_file_info(nv, e->mref, &info) == 0) {
+		f->size = info.size;
+		f->created = info.created;
+		f->modified = info.modified;
+		f->time_class = wr_classify_time(info.modified);
+	}
+	uint8_t *data = NULL;
+	size_t len = 0;
+	if (wr_ntfs_read_all(nv, e->mref, WR_MAX_READ, &data, &len) == 0)
+		f->content_class = wr_classify_content(data, len);
+	else
+		f->content_class = WR_CONTENT_UNREADABLE;
+	free(data);
+	f->action = WR_ACTION_WOULD_DELETE;
+}
+
+static int list_channel_files(struct wr_ntfs *nv, uint64_t *dir, struct wr_entry **entries,
+			      size_t *count)
+{
+	*entries = NULL;
+	*count = 0;
+	int rc = wr_ntfs_lookup(nv, WR_CS_DIR, dir);
+	if (rc)
+		return rc;
+	enum wr_entry_kind kind;
+	rc = wr_ntfs_kind(nv, *dir, &kind);
+	if (!rc && kind != WR_ENTRY_DIR)
+		return -ENOTDIR;
+	return rc ? rc : wr_ntfs_list_matching(nv, *dir, WR_CS_PREFIX, WR_CS_SUFFIX, entries, count);
+}
+
+/* Only regular files are channel files: a folder or a link named like one is
+ * somebody else's and stays. */
+static bool is_channel_file(struct wr_ntfs *nv, const struct wr_entry *e)
+{
+	enum wr_entry_kind kind = e->kind;
+	if (kind == WR_ENTRY_FILE && wr_ntfs_kind(nv, e->mref, &kind))
+		return false;
+	if (kind != WR_ENTRY_FILE)
+		wr_log(WR_LOG_INFO, "%s\\%s is not a regular file: left alone", WR_CS_DIR, e->name);
+	return kind == WR_ENTRY_FILE;
+}
+
+int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
+{
+	vol->windows = is_directory_at(nv, "\\Windows\\System32");
+	uint64_t dir;
+	struct wr_entry *entries;
+	size_t count;
+	int rc = list_channel_files(nv, &dir, &entries, &count);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return 0;
+	if (rc == -ELOOP) {
+		wr_set_message(&vol->message, "%s (or a folder above it) is a junction or symbolic "
+			"link: winrescue does not follow links, nothing was changed", WR_CS_DIR);
+		return rc;
+	}
+	if (rc) {
+		wr_set_message(&vol->message, "cannot read %s: %s", WR_CS_DIR, strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (is_channel_file(nv, &entries[i]))
+			describe_file(nv, &entries[i], wr_volume_add_file(vol));
+	wr_entries_free(entries, count);
+	return 0;
+}
+
+static const struct wr_entry *find_entry(const struct wr_entry *entries, size_t count,
+					 const struct wr_file *f)
+{
+	const char *name = strrchr(f->path, '\\') + 1;
+	for (size_t i = 0; i < count; i++)
+		if (entries[i].mref == f->mft_ref && !strcmp(entries[i].name, name))
+			return &entries[i];
+	return NULL;
+}
+
+static void fail(struct wr_file *f, const char *what, int rc)
+{
+	f->action = WR_ACTION_FAILED;
+	wr_set_message(&f->error, "%s: %s", what, strerror(-rc));
+}
+
+static int back_up(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file *f,
+		   const char *backup_dir)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int rc = wr_ntfs_read_all(nv, e->mref, WR_MAX_READ, &data, &len);
+	if (rc) {
+		fail(f, "cannot read the file to back it up; not deleted", rc);
+		return rc;
+	}
+	rc = wr_backup_save(backup_dir, e->name, data, len, &f->backup);
+	free(data);
+	if (rc)
+		fail(f, "backup failed; not deleted", rc);
+	return rc;
+}
+
+static void fix_file(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entries,
+		     size_t count, struct wr_file *f, const char *backup_dir)
+{
+	const struct wr_entry *e = find_entry(entries, count, f);
+	if (!e) {
+		fail(f, "the file changed since it was examined; not deleted", -ESTALE);
+		return;
+	}
+	if (backup_dir && back_up(nv, e, f, backup_dir))
+		return;
+	int rc = wr_ntfs_unlink(nv, dir, e);
+	if (rc)
+		fail(f, "delete failed", rc);
+	else
+		f->action = WR_ACTION_DELETED;
+}
+
+static size_t count_failed(const struct wr_volume *vol)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < vol->nfiles; i++)
+		n += vol->files[i].action == WR_ACTION_FAILED;
+	return n;
+}
+
+static void fail_all_planned(struct wr_volume *vol, const char *what, int rc)
+{
+	for (size_t i = 0; i < vol->nfiles; i++)
+		if (vol->files[i].action == WR_ACTION_WOULD_DELETE)
+			fail(&vol->files[i], what, rc);
+}
+
+size_t wr_remedy_apply(struct wr_ntfs *nv, struct wr_volume *vol, const char *backup_dir)
+{
+	uint64_t dir;
+	struct wr_entry *entries;
+	size_t count;
+	int rc = list_channel_files(nv, &dir, &entries, &count);
+	/* Dirty while we write: a power cut mid-way makes Windows check the disk. */
+	if (!rc)
+		rc = wr_ntfs_set_dirty(nv, true);
+	if (rc) {
+		fail_all_planned(vol, "cannot prepare the volume for writing", rc);
+		wr_entries_free(entries, count);
+		return count_failed(vol);
+	}
+	for (size_t i = 0; i < vol->nfiles; i++)
+		if (vol->files[i].action == WR_ACTION_WOULD_DELETE)
+			fix_file(nv, dir, entries, count, &vol->files[i], backup_dir);
+	wr_entries_free(entries, count);
+	if (!count_failed(vol) && (rc = wr_ntfs_set_dirty(nv, false)))
+		wr_log(WR_LOG_WARN, "could not clear the dirty flag: %s", strerror(-rc));
+	return count_failed(vol);
+}
+
+size_t wr_remedy_verify(struct wr_ntfs *nv, struct wr_volume *vol)
+{
+	uint64_t dir;
+	struct wr_entry *entries;
+	size_t count;
+	int rc = list_channel_files(nv, &dir, &entries, &count);
+	if (rc && rc != -ENOENT) {
+		fail_all_planned(vol, "cannot read the folder back after the fix", rc);
+		return count_failed(vol);
+	}
+	for (size_t i = 0; i < vol->nfiles; i++) {
+		struct wr_file *f = &vol->files[i];
+		if (f->action == WR_ACTION_DELETED && find_entry(entries, count, f))
+			fail(f, "still present after the delete", -EIO);
+	}
+	wr_entries_free(entries, count);
+	return count_failed(vol);
+}

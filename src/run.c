@@ -1,0 +1,292 @@
+#include "winrescue/run.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "winrescue/bitlocker.h"
+#include "winrescue/log.h"
+#include "winrescue/ntfsvol.h"
+#include "winrescue/probe.h"
+#include "winrescue/remedy.h"
+#include "winrescue/util.h"
+
+/* What a volume needs between its scan and its fix. */
+struct session {
+	struct wr_unlocked *unlocked;
+	struct wr_range range;
+};
+
+static void probe_targets(struct wr_report *rep, const char *const *targets, size_t n)
+{
+	if (n == 0 && wr_probe_all(rep) == 0)
+		wr_log(WR_LOG_WARN, "no disks found");
+	for (size_t i = 0; i < n; i++) {
+		char *err = NULL;
+		if (wr_probe_target(rep, targets[i], &err) == 0)
+			continue;
+		struct wr_volume *vol = wr_report_add_volume(rep);
+		vol->device = wr_xstrdup(targets[i]);
+		vol->status = WR_VOL_ERROR;
+		vol->message = err;
+	}
+}
+
+static bool is_bitlocker(const struct wr_volume *vol)
+{
+	return vol->fs_type && !strcmp(vol->fs_type, "BitLocker");
+}
+
+static void direct_range(const struct wr_volume *vol, struct wr_range *r)
+{
+	r->path = vol->partition_dev ? vol->partition_dev : vol->device;
+	r->offset = vol->partition_dev ? 0 : vol->offset;
+	r->size = vol->partition_dev ? 0 : vol->size;
+}
+
+static const char *first_key_id(const struct wr_volume *vol)
+{
+	for (size_t i = 0; i < vol->bitlocker.nprotectors; i++)
+		if (vol->bitlocker.protectors[i].key_id[0] &&
+		    !strcmp(vol->bitlocker.protectors[i].type, "recovery_password"))
+			return vol->bitlocker.protectors[i].key_id;
+	return "(none)";
+}
+
+/* 0 with s->range set to the plaintext NTFS, or -errno with the status set. */
+static int unlock(struct wr_volume *vol, struct session *s, const struct wr_run_options *o)
+{
+	vol->encryption = WR_ENC_BITLOCKER;
+	if (wr_bitlocker_inspect(vol) < 0) {
+		vol->status = WR_VOL_ERROR;
+		wr_set_message(&vol->message, "%s", vol->bitlocker.open_error ?
+			vol->bitlocker.open_error : "cannot read the BitLocker metadata");
+		return -EIO;
+	}
+	if (!o->keys) {
+		vol->status = WR_VOL_LOCKED;
+		wr_set_message(&vol->message, "BitLocker-encrypted: give the recovery key for "
+			"Key ID %s (--recovery-key or --keys)", first_key_id(vol));
+		return -EPERM;
+	}
+	int rc = wr_bitlocker_unlock(vol, o->keys, o->fix && !o->dry_run, &s->unlocked);
+	if (rc) {
+		vol->status = rc == -EPERM ? WR_VOL_LOCKED : WR_VOL_ERROR;
+		wr_set_message(&vol->message, "%s", vol->bitlocker.open_error ?
+			vol->bitlocker.open_error : "could not be unlocked");
+		return rc;
+	}
+	s->range.path = wr_unlocked_path(s->unlocked);
+	s->range.offset = 0;
+	s->range.size = 0;
+	return 0;
+}
+
+static enum wr_volume_status status_after_plan(const struct wr_volume *vol)
+{
+	if (vol->nfiles)
+		return WR_VOL_FIX_NEEDED;
+	return vol->windows ? WR_VOL_CLEAN : WR_VOL_NOT_WINDOWS;
+}
+
+static void scan_volume(struct wr_volume *vol, struct session *s, const struct wr_run_options *o)
+{
+	if (vol->status == WR_VOL_ERROR || !wr_probe_is_candidate(vol))
+		return;
+	direct_range(vol, &s->range);
+	s->range.faults = o->faults;
+	vol->in_use = wr_volume_in_use(vol);
+	if (is_bitlocker(vol) && unlock(vol, s, o))
+		return;
+	struct wr_ntfs *nv = NULL;
+	char *err = NULL;
+	int rc = wr_ntfs_open(&s->range, 0, &nv, &err);
+	if (rc) {
+		vol->status = WR_VOL_ERROR;
+		vol->message = err;
+		return;
+	}
+	vol->state = wr_ntfs_state(nv);
+	if (!vol->serial || vol->encryption == WR_ENC_BITLOCKER)
+		wr_set_message(&vol->serial, "%s", wr_ntfs_serial(nv));
+	rc = wr_remedy_plan(nv, vol);
+	vol->status = rc == -ELOOP ? WR_VOL_REFUSED : rc ? WR_VOL_ERROR : status_after_plan(vol);
+	wr_ntfs_close(nv);
+}
+
+/* ---- safety ------------------------------------------------------------- */
+
+struct state_rule {
+	unsigned state;
+	unsigned override;
+	const char *option;
+	const char *meaning;
+};
+
+static const struct state_rule state_rules[] = {
+	{ WR_STATE_HIBERNATED, WR_NTFS_DISCARD_HIBERNATION, "--discard-hibernation",
+	  "Windows is hibernated on this volume: writing now would corrupt the saved session. "
+	  "Start Windows and shut it down fully, or run again with --discard-hibernation "
+	  "(the hibernated session is thrown away and Windows checks the disk at its next boot)" },
+	{ WR_STATE_FAST_STARTUP, WR_NTFS_DISCARD_FAST_STARTUP, "--discard-fast-startup",
+	  "Windows shut down with Fast Startup and keeps cached file-system data: writing now "
+	  "could be undone or corrupted by it. Shut Windows down fully (shutdown /s /t 0), or "
+	  "run again with --discard-fast-startup (the journal is reset and Windows checks the "
+	  "disk at its next boot)" },
+	{ WR_STATE_UNCLEAN_JOURNAL, WR_NTFS_RESET_JOURNAL, "--reset-journal",
+	  "the NTFS journal is unclean (Windows stopped while writing, as in a crash): its last "
+	  "changes are not all on disk. Run again with --reset-journal to reset the journal and "
+	  "mark the volume dirty so Windows checks the disk at its next boot" },
+};
+
+/* The overrides the state needs, or a refusal message in vol->message. */
+static bool allowed_to_write(struct wr_volume *vol, const struct wr_run_options *o,
+			     unsigned *flags)
+{
+	if (vol->in_use) {
+		wr_set_message(&vol->message, "refused: %s; winrescue never writes to a volume in "
+			"use: unmount or close it first", vol->in_use);
+		return false;
+	}
+	unsigned given = o->overrides;
+	for (size_t i = 0; i < sizeof(state_rules) / sizeof(state_rules[0]); i++) {
+		const struct state_rule *r = &state_rules[i];
+		if (!(vol->state & r->state))
+			continue;
+		if (!(given & r->override) && o->ask_override)
+			given |= o->ask_override(o->override_ctx, vol) & r->override;
+		if (!(given & r->override)) {
+			wr_set_message(&vol->message, "refused: %s", r->meaning);
+			return false;
+		}
+		*flags |= r->override;
+	}
+	return true;
+}
+
+static void set_planned_actions(struct wr_volume *vol, enum wr_action action)
+{
+	for (size_t i = 0; i < vol->nfiles; i++)
+		if (vol->files[i].action == WR_ACTION_WOULD_DELETE)
+			vol->files[i].action = action;
+}
+
+/* ---- fixing ------------------------------------------------------------- */
+
+static char *backup_dir_for(const struct wr_volume *vol, const char *root)
+{
+	return root ? wr_xasprintf("%s/%s", root, vol->serial ? vol->serial : "volume") : NULL;
+}
+
+/* A fresh read-only look proves the files are gone and the volume still opens. */
+static size_t verify_after_fix(struct wr_volume *vol, const struct wr_range *range)
+{
+	struct wr_range plain = *range;
+	plain.faults = NULL;
+	struct wr_ntfs *nv = NULL;
+	char *err = NULL;
+	if (wr_ntfs_open(&plain, 0, &nv, &err)) {
+		wr_set_message(&vol->message, "after the fix the volume no longer opens: %s", err);
+		free(err);
+		return vol->nfiles;
+	}
+	size_t failed = wr_remedy_verify(nv, vol);
+	wr_ntfs_close(nv);
+	return failed;
+}
+
+static size_t write_fix(struct wr_volume *vol, const struct session *s, unsigned flags,
+			const char *backup_dir)
+{
+	struct wr_ntfs *nv = NULL;
+	char *err = NULL;
+	if (wr_ntfs_open(&s->range, flags, &nv, &err)) {
+		vol->message = err;
+		set_planned_actions(vol, WR_ACTION_NONE);
+		return vol->nfiles;
+	}
+	int rc = 0;
+	if (flags & WR_NTFS_DISCARD_HIBERNATION)
+		rc = wr_ntfs_invalidate_hibernation(nv);
+	size_t failed = rc ? 0 : wr_remedy_apply(nv, vol, backup_dir);
+	if (rc)
+		wr_set_message(&vol->message, "cannot invalidate hiberfil.sys: %s", strerror(-rc));
+	if ((rc = wr_ntfs_close(nv)) != 0)
+		wr_set_message(&vol->message, "writing the volume back failed: %s", strerror(-rc));
+	return failed + (rc != 0) + verify_after_fix(vol, &s->range);
+}
+
+/* Signals wait until the volume is closed: an NTFS left half-written by an
+ * interrupted delete is worse than a late exit. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void fix_volume(struct wr_volume *vol, const struct session *s,
+		       const struct wr_run_options *o)
+{
+	unsigned flags = WR_NTFS_WRITE;
+	if (!allowed_to_write(vol, o, &flags)) {
+		vol->status = WR_VOL_REFUSED;
+		set_planned_actions(vol, WR_ACTION_NONE);
+		return;
+	}
+	char *backup_dir = backup_dir_for(vol, o->backup_root);
+	sigset_t old;
+	block_signals(&old);
+	size_t failed = write_fix(vol, s, flags, backup_dir);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(backup_dir);
+	vol->status = failed ? WR_VOL_ERROR : WR_VOL_FIXED;
+	if (failed && !vol->message)
+		wr_set_message(&vol->message, "%zu of %zu files could not be deleted", failed,
+			vol->nfiles);
+}
+
+static bool wants_fix(const struct wr_report *rep)
+{
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
+			return true;
+	return false;
+}
+
+static void fix_all(struct wr_report *rep, struct session *sessions,
+		    const struct wr_run_options *o)
+{
+	if (!wants_fix(rep))
+		return;
+	if (o->confirm && !o->confirm(o->confirm_ctx, rep)) {
+		for (size_t i = 0; i < rep->nvolumes; i++)
+			if (rep->volumes[i].status == WR_VOL_FIX_NEEDED)
+				wr_set_message(&rep->volumes[i].message,
+					"not changed: the fix was declined");
+		return;
+	}
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
+			fix_volume(&rep->volumes[i], &sessions[i], o);
+}
+
+enum wr_result wr_run(struct wr_report *rep, const char *const *targets, size_t ntargets,
+		      const struct wr_run_options *opts)
+{
+	probe_targets(rep, targets, ntargets);
+	struct session *sessions = wr_xcalloc(rep->nvolumes, sizeof(*sessions));
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		scan_volume(&rep->volumes[i], &sessions[i], opts);
+	if (opts->fix && !opts->dry_run)
+		fix_all(rep, sessions, opts);
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		wr_bitlocker_close(sessions[i].unlocked);
+	free(sessions);
+	return wr_report_finish(rep);
+}
