@@ -1,0 +1,165 @@
+#!/bin/sh
+# The BitLocker fixtures are what they claim, as INDEPENDENT readers see them: cryptsetup
+# (key check), dislocker-file (full decryption), bdeinfo (protectors, key check), ntfs-3g's
+# tools on the decrypted volume. And wr-bitlk-fixture decrypts the Windows-made images to
+# the SHA-256 sums their authors recorded.
+set -eu
+
+if [ ! -d "${WR_SHARED:-}/testdata/bitlk" ]; then
+	echo "skipped: ../shared/testdata/bitlk not found"
+	exit 77
+fi
+for tool in cryptsetup dislocker-file bdeinfo ntfscluster ntfsclone ntfsls ntfscat mkntfs; do
+	command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/install-deps)"; exit 1; }
+done
+
+if [ -f "$WR_SOURCE/tests/tools/fixtures.sh" ]; then
+	. "$WR_SOURCE/tests/tools/fixtures.sh"
+fi
+. "$WR_SOURCE/tests/tools/bitlk.sh"
+fixture="$WR_TOOLS/wr-bitlk-fixture"
+tmp=$(mktemp -d)
+trap 'wr_bitlk_cleanup; rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+# The channel files the spec creates (Windows paths), one per line.
+spec=$WR_SOURCE/tests/tools/specs/windows.spec
+if [ -f "$spec" ] && [ -f "${spec%.spec}.expect" ]; then
+	cut -f1 "${spec%.spec}.expect" >"$tmp/channel-files"
+else
+	spec=$tmp/small.spec
+	cat >"$spec" <<'EOF'
+dir \Windows\System32\config
+file \Windows\explorer.exe size=200000
+file \Windows\System32\ntoskrnl.exe size=300000
+file \Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys size=40000
+file \Windows\System32\drivers\CrowdStrike\c-00000291-00000000-00000034.sys size=40000 content=zero
+file \Windows\System32\drivers\CrowdStrike\C-00000290-00000000-00000001.sys size=4096
+EOF
+	printf '%s\n' '\Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys' \
+		'\Windows\System32\drivers\CrowdStrike\c-00000291-00000000-00000034.sys' >"$tmp/channel-files"
+fi
+
+# "Offset SIZE" of each FVE metadata area and of the volume header, from cryptsetup.
+reserved_areas() {
+	cryptsetup bitlkDump "$1" | awk '/Offset:/ { off = $2 } /Size:/ && off != "" { print off, $2; off = "" }'
+}
+
+# No file of the plaintext NTFS may own a cluster in an area that reads as zeros.
+check_reserved_areas_free() {
+	reserved_areas "$1" >"$tmp/areas"
+	[ "$(wc -l <"$tmp/areas")" -eq 4 ] || fail "$1: expected 3 metadata areas + volume header"
+	while read -r off size; do
+		first=$((off / 4096)) last=$(((off + size - 1) / 4096))
+		ntfscluster -c "$first-$last" "$2" 2>&1 | grep -q 'no inode found' ||
+			fail "$3: NTFS data in clusters $first-$last (BitLocker area at $off)"
+	done <"$tmp/areas"
+}
+
+# Used clusters of two NTFS images, compared byte for byte (free space is noise by design).
+same_used_clusters() {
+	ntfsclone -q -f -O "$tmp/clone1" "$1" >/dev/null 2>&1 &&
+		ntfsclone -q -f -O "$tmp/clone2" "$2" >/dev/null 2>&1 &&
+		cmp -s "$tmp/clone1" "$tmp/clone2"
+	rc=$?
+	rm -f "$tmp/clone1" "$tmp/clone2"
+	return $rc
+}
+
+check_channel_files() {
+	while IFS= read -r winpath; do
+		path=$(printf '%s' "$winpath" | tr '\\' '/')
+		ntfsls -p "$(dirname "$path")" "$1" 2>/dev/null | grep -qxF "$(basename "$path")" ||
+			fail "$2: $winpath not listed by ntfsls"
+		ntfscat "$1" "$path" >"$tmp/got" 2>/dev/null || fail "$2: ntfscat $winpath failed"
+		ntfscat "$WR_BITLK_PLAIN" "$path" >"$tmp/want" 2>/dev/null
+		cmp -s "$tmp/got" "$tmp/want" && [ -s "$tmp/want" ] ||
+			fail "$2: $winpath differs from the plaintext"
+	done <"$tmp/channel-files"
+}
+
+check_volume() {
+	template=$1 enc=$tmp/$1.img
+	start=$(now_ms)
+	wr_make_bitlocker_volume "$enc" "$spec" "$template" || { fail "$template: build failed"; return; }
+	echo "$template: built in $(($(now_ms) - start)) ms, $(du -k "$enc" | cut -f1) KiB on disk"
+	timg=$WR_BITLK_CACHE/bitlk-images/$template.img
+
+	check_reserved_areas_free "$enc" "$WR_BITLK_PLAIN" "$template"
+	cryptsetup bitlkDump "$timg" | tail -n +2 >"$tmp/dump.want"
+	cryptsetup bitlkDump "$enc" | tail -n +2 >"$tmp/dump.got"
+	cmp -s "$tmp/dump.want" "$tmp/dump.got" || fail "$template: BitLocker metadata changed"
+
+	printf '%s' "$WR_BITLK_RP" | cryptsetup open --test-passphrase --type bitlk "$enc" ||
+		fail "$template: cryptsetup refuses the recovery password"
+	wr_bitlk_conf bitlk-aes-xts-256 RP | tr -d '\n' |
+		cryptsetup open --test-passphrase --type bitlk "$enc" 2>/dev/null &&
+		fail "$template: cryptsetup accepts a wrong recovery password"
+
+	bdeinfo -r "$WR_BITLK_RP" "$enc" >"$tmp/bde" 2>&1 || true
+	awk -v id="$WR_BITLK_KEYID" '$1 == "Identifier" { hit = ($3 == id) }
+		hit && /Type/ && /Recovery password/ { found = 1 } END { exit !found }' "$tmp/bde" ||
+		fail "$template: bdeinfo lists no recovery password protector $WR_BITLK_KEYID"
+	grep -q 'Unable to unlock' "$tmp/bde" && fail "$template: bdeinfo cannot unlock with the key"
+
+	wr_decrypt_bitlocker_volume "$enc" "$tmp/dislocker.img" "$WR_BITLK_RP" ||
+		{ fail "$template: dislocker-file failed"; return; }
+	same_used_clusters "$WR_BITLK_PLAIN" "$tmp/dislocker.img" ||
+		fail "$template: dislocker's NTFS differs from the plaintext in its used clusters"
+	"$fixture" decrypt --key "$WR_BITLK_RP" --in "$enc" --out "$tmp/ours.img" &&
+		cmp -s "$tmp/ours.img" "$tmp/dislocker.img" ||
+		fail "$template: wr-bitlk-fixture decrypt and dislocker disagree"
+	ntfsfix -n "$tmp/dislocker.img" >/dev/null 2>&1 || fail "$template: ntfsfix -n finds errors"
+	check_channel_files "$tmp/dislocker.img" "$template"
+	rm -f "$enc" "$WR_BITLK_PLAIN" "$tmp/dislocker.img" "$tmp/ours.img"
+}
+
+# NTFS data where BitLocker keeps its metadata would read back as zeros: refused.
+check_refuses_data_in_metadata() {
+	printf 'file \\big.bin size=%s content=random\n' $((60 * 1048576)) >"$tmp/big.spec"
+	if wr_make_bitlocker_volume "$tmp/big.img" "$tmp/big.spec" 2>"$tmp/big.err"; then
+		fail "a volume with data in the FVE metadata areas was built"
+	elif ! grep -q 'in use but lies in the BitLocker' "$tmp/big.err"; then
+		fail "no clear refusal for data in the metadata areas: $(cat "$tmp/big.err")"
+	fi
+	[ ! -e "$tmp/big.img" ] || fail "a refused volume was left behind"
+	rm -f "$tmp/big.img.plain"
+}
+
+# The sector rules (tweak/IV of the physical sector, 512 and 4096-byte sectors) against
+# the SHA-256 of the plaintext that Windows' own volumes were recorded with.
+check_known_decryptions() {
+	for image in bitlk-aes-xts-128-4k bitlk-aes-cbc-128-4k bitlk-aes-xts-256; do
+		"$fixture" decrypt --key "$(wr_bitlk_conf "$image" RP)" \
+			--in "$WR_BITLK_CACHE/bitlk-images/$image.img" --out "$tmp/known.img" ||
+			{ fail "$image: decrypt failed"; continue; }
+		[ "$(sha256sum <"$tmp/known.img" | cut -d' ' -f1)" = "$(wr_bitlk_conf "$image" SHA256SUM)" ] ||
+			fail "$image: decrypted volume has the wrong SHA-256"
+	done
+	rm -f "$tmp/known.img"
+	"$fixture" decrypt --key "$(wr_bitlk_conf bitlk-aes-cbc-elephant-128 RP)" \
+		--in "$WR_BITLK_CACHE/bitlk-images/bitlk-aes-cbc-elephant-128.img" \
+		--out "$tmp/known.img" 2>"$tmp/eleph.err" && fail "Elephant decrypt not refused"
+	grep -q 'not supported' "$tmp/eleph.err" || fail "Elephant refusal unclear"
+}
+
+wr_bitlk_unpack
+check_volume bitlk-aes-xts-128
+check_volume bitlk-aes-cbc-128
+check_refuses_data_in_metadata
+check_known_decryptions
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures check(s) failed"
+	exit 1
+fi
+echo "all BitLocker fixture checks passed"
