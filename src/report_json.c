@@ -183,7 +183,7 @@ char *wr_report_to_json(const struct wr_report *rep)
 {
 	json_object *o = report_to_json_object(rep);
 	const char *text = json_object_to_json_string_ext(o,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *copy = wr_xasprintf("%s\n", text);
 	json_object_put(o);
 	return copy;
