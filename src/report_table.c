@@ -473,15 +473,17 @@ static bool volume_has_notes(const struct wr_volume *v, bool verbose)
 
 static int print_volume_details(FILE *out, const struct wr_volume *v, const struct table_layout *files)
 {
+	size_t width = files->width ? files->width : SERIAL_CONSOLE_WIDTH;
 	char *title = volume_title(v);
-	if (v->nfiles)
-		fprintf(out, "\n%s: %zu Channel File 291 %s\n", title, v->nfiles,
-			plural(v->nfiles, "file", "files"));
-	else
-		fprintf(out, "\n%s:\n", title);
+	char *heading = v->nfiles ? wr_xasprintf("%s: %zu Channel File 291 %s", title, v->nfiles,
+						 plural(v->nfiles, "file", "files"))
+		: wr_xasprintf("%s:", title);
+	fputc('\n', out);
+	print_wrapped(out, heading, 0, width);
+	free(heading);
 	free(title);
 	int rc = v->nfiles ? print_table(out, files, v->files, v->nfiles, sizeof(v->files[0])) : 0;
-	print_volume_notes(out, v, files->verbose, files->width ? files->width : SERIAL_CONSOLE_WIDTH);
+	print_volume_notes(out, v, files->verbose, width);
 	return rc;
 }
 
