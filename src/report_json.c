@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "winrescue/report_internal.h"
 #include "winrescue/util.h"
 
 /* Absent strings are JSON null, not "", so a script can tell "none" from "empty". */
@@ -89,15 +90,13 @@ static json_object *protectors_to_json(const struct wr_bitlocker *bl)
 	return a;
 }
 
-/* The Key IDs an admin looks up in a key export: only recovery passwords have one
- * that leads to a 48-digit key. */
+/* The Key IDs an admin looks up in a key export. */
 static json_object *recovery_key_ids_to_json(const struct wr_bitlocker *bl)
 {
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < bl->nprotectors; i++) {
-		const struct wr_protector *p = &bl->protectors[i];
-		if (p->type && strcmp(p->type, "recovery_password") == 0 && p->key_id[0])
-			json_object_array_add(a, json_object_new_string(p->key_id));
+		if (wr_protector_has_recovery_key_id(&bl->protectors[i]))
+			json_object_array_add(a, json_object_new_string(bl->protectors[i].key_id));
 	}
 	return a;
 }

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "winrescue/report_internal.h"
 #include "winrescue/util.h"
 
 #define SERIAL_CONSOLE_WIDTH 80
@@ -122,13 +123,14 @@ static char *or_dash(const char *s)
 	return wr_xstrdup(s && *s ? s : "-");
 }
 
-static const char *state_words(unsigned state)
+/* The state's name in words: "unclean journal", "fast startup". */
+static char *state_words(unsigned state)
 {
-	if (state & WR_STATE_HIBERNATED) return "hibernated";
-	if (state & WR_STATE_FAST_STARTUP) return "Fast Startup";
-	if (state & WR_STATE_UNCLEAN_JOURNAL) return "unclean journal";
-	if (state & WR_STATE_DIRTY) return "dirty";
-	return "clean";
+	char *words = wr_xstrdup(wr_state_name(state));
+	for (char *p = words; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	return words;
 }
 
 static const char *status_words(enum wr_volume_status s)
@@ -184,7 +186,7 @@ static char *recovery_key_ids(const struct wr_bitlocker *bl)
 	char *ids = NULL;
 	for (size_t i = 0; i < bl->nprotectors; i++) {
 		const struct wr_protector *p = &bl->protectors[i];
-		if (!p->type || strcmp(p->type, "recovery_password") != 0 || !p->key_id[0])
+		if (!wr_protector_has_recovery_key_id(p))
 			continue;
 		char *joined = ids ? wr_xasprintf("%s\n%s", ids, p->key_id) : wr_xstrdup(p->key_id);
 		free(ids);
@@ -209,7 +211,7 @@ static char *volume_cell(const void *item, int id, bool verbose)
 		return wr_xstrdup(v->encryption == WR_ENC_BITLOCKER ? "BitLocker" : "none");
 	case VOL_KEY_IDS: return recovery_key_ids(&v->bitlocker);
 	case VOL_WINDOWS: return wr_xstrdup(v->windows ? "yes" : "no");
-	case VOL_STATE: return wr_xstrdup(state_words(v->state));
+	case VOL_STATE: return state_words(v->state);
 	case VOL_STATUS: return wr_xstrdup(status_words(v->status));
 	case VOL_PART_TYPE: return or_dash(v->part_type);
 	}
