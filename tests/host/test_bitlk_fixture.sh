@@ -23,7 +23,7 @@ trap 'wr_bitlk_cleanup; rm -rf "$tmp"' EXIT
 failures=0
 
 fail() {
-	echo "FAIL: $*"
+	printf "FAIL: %s\n" "$*"
 	failures=$((failures + 1))
 }
 
