@@ -15,7 +15,7 @@
 #define MAX_KEYS_FILE_SIZE (256u << 20)
 
 struct row {
-	uint8_t id[16];
+	uint64_t id_hi, id_lo;     /* the GUID's bytes in text order, for fast compares */
 	unsigned line;
 	struct wr_recovery_key key;
 };
@@ -45,9 +45,18 @@ static const char *const KEY_COLUMNS[] = {
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9') return c - '0';
-	c = (char)tolower((unsigned char)c);
 	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
 	return -1;
+}
+
+static void guid_halves(const uint8_t id[16], uint64_t *hi, uint64_t *lo)
+{
+	*hi = *lo = 0;
+	for (int i = 0; i < 8; i++) {
+		*hi = *hi << 8 | id[i];
+		*lo = *lo << 8 | id[8 + i];
+	}
 }
 
 int wr_guid_parse(const char *text, size_t len, uint8_t out[16])
@@ -108,19 +117,31 @@ struct reader {
 	unsigned line;
 };
 
-static void record_put(struct record *r, char c)
+/* Grows by copying, so the old buffer (key text) can be wiped, not left to realloc. */
+static void record_grow(struct record *r)
 {
-	if (r->text_len == r->text_cap) {
-		size_t cap = r->text_cap ? r->text_cap * 2 : 256;
-		char *t = wr_xmalloc(cap);
-		if (r->text_len)
-			memcpy(t, r->text, r->text_len);
-		wr_wipe(r->text, r->text_cap);
-		free(r->text);
-		r->text = t;
-		r->text_cap = cap;
-	}
+	size_t cap = r->text_cap ? r->text_cap * 2 : 256;
+	char *t = wr_xmalloc(cap);
+	if (r->text_len)
+		memcpy(t, r->text, r->text_len);
+	wr_wipe(r->text, r->text_cap);
+	free(r->text);
+	r->text = t;
+	r->text_cap = cap;
+}
+
+static inline void record_put(struct record *r, char c)
+{
+	if (r->text_len == r->text_cap)
+		record_grow(r);
 	r->text[r->text_len++] = c;
+}
+
+static void record_end_field(struct record *r)
+{
+	struct field *f = &r->fields[r->nfields - 1];
+	f->len = r->text_len - f->start;
+	record_put(r, '\0');   /* fields are C strings too */
 }
 
 static void record_start_field(struct record *r)
@@ -182,7 +203,7 @@ static bool read_record(struct reader *rd, struct record *r)
 		if (c == '\r')
 			continue;
 		if (c == rd->delim) {
-			r->fields[r->nfields - 1].len = r->text_len - r->fields[r->nfields - 1].start;
+			record_end_field(r);
 			record_start_field(r);
 		} else if (c == '"') {
 			read_quoted(rd, r);
@@ -190,14 +211,14 @@ static bool read_record(struct reader *rd, struct record *r)
 			record_put(r, c);
 		}
 	}
-	r->fields[r->nfields - 1].len = r->text_len - r->fields[r->nfields - 1].start;
+	record_end_field(r);
 	return true;
 }
 
 static bool record_blank(const struct record *r)
 {
 	for (size_t i = 0; i < r->text_len; i++)
-		if (!isspace((unsigned char)r->text[i]))
+		if (r->text[i] && !isspace((unsigned char)r->text[i]))
 			return false;
 	return true;
 }
@@ -272,7 +293,7 @@ static void add_row(struct wr_keys_file *kf, const uint8_t id[16], unsigned line
 		kf->cap = cap;
 	}
 	struct row *r = &kf->rows[kf->nrows++];
-	memcpy(r->id, id, 16);
+	guid_halves(id, &r->id_hi, &r->id_lo);
 	r->line = line;
 	r->key = *key;
 }
@@ -292,14 +313,9 @@ static void take_row(struct wr_keys_file *kf, const struct record *rec, long id_
 		add_problem(kf, rec->line, "the Key ID is not a GUID");
 		return;
 	}
-	char *copy = wr_xmalloc(key_len + 1);
-	memcpy(copy, key_text, key_len);
-	copy[key_len] = '\0';
 	struct wr_recovery_key key;
 	int bad_block = 0;
-	int rc = wr_recovery_key_parse(copy, &key, &bad_block, NULL);
-	wr_wipe(copy, key_len);
-	free(copy);
+	int rc = wr_recovery_key_parse(key_text, &key, &bad_block, NULL);
 	if (rc) {
 		char *what = bad_block ? wr_xasprintf("block %d of the recovery key is not valid", bad_block)
 			   : wr_xstrdup(key_len ? "the recovery key is not 8 blocks of 6 digits"
@@ -312,10 +328,17 @@ static void take_row(struct wr_keys_file *kf, const struct record *rec, long id_
 	wr_recovery_key_wipe(&key);
 }
 
+static int compare_ids(uint64_t hi, uint64_t lo, const struct row *r)
+{
+	if (hi != r->id_hi)
+		return hi < r->id_hi ? -1 : 1;
+	return lo != r->id_lo ? (lo < r->id_lo ? -1 : 1) : 0;
+}
+
 static int compare_rows(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
-	int c = memcmp(x->id, y->id, 16);
+	int c = compare_ids(x->id_hi, x->id_lo, y);
 	return c ? c : strcmp(x->key.text, y->key.text);
 }
 
@@ -490,22 +513,25 @@ void wr_keys_file_free(struct wr_keys_file *kf)
 
 static int compare_id(const void *key, const void *elem)
 {
-	return memcmp(key, ((const struct row *)elem)->id, 16);
+	const uint64_t *id = key;
+	return compare_ids(id[0], id[1], elem);
 }
 
 size_t wr_keys_file_lookup(const struct wr_keys_file *kf, const char *key_id,
 			   const struct wr_recovery_key **keys, size_t max)
 {
-	uint8_t id[16];
-	if (!kf || !key_id || !kf->nrows || wr_guid_parse(key_id, strlen(key_id), id))
+	uint8_t bytes[16];
+	uint64_t id[2];
+	if (!kf || !key_id || !kf->nrows || wr_guid_parse(key_id, strlen(key_id), bytes))
 		return 0;
+	guid_halves(bytes, &id[0], &id[1]);
 	const struct row *hit = bsearch(id, kf->rows, kf->nrows, sizeof(*kf->rows), compare_id);
 	if (!hit)
 		return 0;
-	while (hit > kf->rows && !memcmp(hit[-1].id, id, 16))
+	while (hit > kf->rows && !compare_ids(id[0], id[1], hit - 1))
 		hit--;
 	size_t n = 0;
-	for (; hit + n < kf->rows + kf->nrows && !memcmp(hit[n].id, id, 16); n++)
+	for (; hit + n < kf->rows + kf->nrows && !compare_ids(id[0], id[1], hit + n); n++)
 		if (n < max)
 			keys[n] = &hit[n].key;
 	return n;
