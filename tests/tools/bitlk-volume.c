@@ -42,6 +42,12 @@ static void collect_dump(int level, const char *msg, void *usrptr)
 	d->len += n;
 }
 
+/* libcryptsetup's own messages would repeat the error this tool reports once. */
+static void drop_log(int level, const char *msg, void *usrptr)
+{
+	(void)level, (void)msg, (void)usrptr;
+}
+
 /* Which metadata segment the "Offset:"/"Size:" lines that follow describe. */
 enum segment_kind { SEG_NONE, SEG_META, SEG_HEADER };
 
@@ -90,7 +96,7 @@ static int read_layout(struct crypt_device *cd, struct bitlk_layout *l, char err
 
 	crypt_set_log_callback(cd, collect_dump, &dump);
 	r = crypt_dump(cd);
-	crypt_set_log_callback(cd, NULL, NULL);
+	crypt_set_log_callback(cd, drop_log, NULL);
 	if (r < 0 || !dump.text) {
 		bitlk_set_err(err, "crypt_dump failed: %s", strerror(-r));
 		free(dump.text);
@@ -119,8 +125,8 @@ static int read_key(struct crypt_device *cd, const char *rp, struct bitlk_volume
 	len = (size_t)size;
 	r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, (char *)vol->key, &len, rp, strlen(rp));
 	if (r < 0) {
-		bitlk_set_err(err, "the key does not unlock this volume (%s)",
-			r == -EPERM ? "wrong key" : strerror(-r));
+		bitlk_set_err(err, "the recovery password does not unlock this volume "
+			      "(libcryptsetup: %s)", strerror(-r));
 		return -1;
 	}
 	vol->key_size = len;
@@ -157,6 +163,7 @@ int bitlk_volume_open(const char *path, const char *recovery_password,
 		bitlk_set_err(err, "%s: %s", path, strerror(-r));
 		return -1;
 	}
+	crypt_set_log_callback(cd, drop_log, NULL);
 	r = crypt_load(cd, CRYPT_BITLK, NULL);
 	if (r < 0)
 		bitlk_set_err(err, "%s: not a BitLocker volume libcryptsetup can read (%s)", path,
