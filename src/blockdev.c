@@ -225,12 +225,24 @@ struct ntfs_device *wr_blockdev_new(const struct wr_range *range)
 	return dev;
 }
 
+static void range_free(struct range_dev *r)
+{
+	free(r->path);
+	free(r);
+}
+
 void wr_blockdev_free(struct ntfs_device *dev)
 {
 	if (!dev)
 		return;
-	struct range_dev *r = priv(dev);
-	free(r->path);
-	free(r);
+	range_free(priv(dev));
 	ntfs_device_free(dev);
+}
+
+int wr_blockdev_umount(struct _ntfs_volume *vol)
+{
+	struct range_dev *r = priv(vol->dev);
+	int rc = ntfs_umount(vol, FALSE) < 0 ? -errno : 0;
+	range_free(r);
+	return rc;
 }

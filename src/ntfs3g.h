@@ -19,5 +19,6 @@
 #include <ntfs-3g/dir.h>
 #include <ntfs-3g/logfile.h>
 #include <ntfs-3g/layout.h>
+#include <ntfs-3g/cache.h>
 
 #endif

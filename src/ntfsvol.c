@@ -128,6 +128,7 @@ int wr_ntfs_open(const struct wr_range *range, unsigned flags, struct wr_ntfs **
 		free(nv);
 		return -e;
 	}
+	ntfs_create_lru_caches(nv->vol);
 	/* Windows compares names case-insensitively; lookups through the index
 	 * then use the volume's own $UpCase table. */
 	NVolClearCaseSensitive(nv->vol);
@@ -152,8 +153,7 @@ int wr_ntfs_close(struct wr_ntfs *nv)
 {
 	if (!nv)
 		return 0;
-	int rc = ntfs_umount(nv->vol, FALSE) < 0 ? -errno : 0;
-	wr_blockdev_free(nv->dev);
+	int rc = wr_blockdev_umount(nv->vol);
 	free(nv);
 	return rc;
 }

@@ -27,6 +27,11 @@ struct wr_range {
 
 /* The device libntfs-3g mounts with ntfs_device_mount(). */
 struct ntfs_device *wr_blockdev_new(const struct wr_range *range);
+/* Frees a device that was never mounted. */
 void wr_blockdev_free(struct ntfs_device *dev);
+/* Unmounts a volume mounted on such a device (libntfs-3g frees the device
+ * itself on unmount, this frees the rest). Returns 0 or -errno. */
+struct _ntfs_volume;
+int wr_blockdev_umount(struct _ntfs_volume *vol);
 
 #endif
