@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "winrescue/bitlocker.h"
+#include "winrescue/key_prompt.h"
 #include "winrescue/util.h"
 
 static int read_password_file(const char *path, char *buf, size_t size)
@@ -29,12 +30,17 @@ static int add_password(struct wr_keysource *ks, const struct cli *cli)
 		if (rc)
 			fprintf(stderr, "winrescue: %s: %s\n", cli->password_file, strerror(-rc));
 	} else {
-		char *pw = getpass("BitLocker password: ");
+		char *pw = NULL;
+		rc = wr_key_prompt_password(stdin, stdout, "BitLocker password: ", &pw);
 		snprintf(buf, sizeof(buf), "%s", pw ? pw : "");
-		if (pw)
+		if (pw) {
 			wr_wipe(pw, strlen(pw));
+			free(pw);
+		}
 	}
-	if (!rc)
+	if (rc > 0 || !buf[0])  /* nothing typed: no password to try */
+		rc = 0;
+	else if (!rc)
 		rc = wr_keysource_set_password(ks, buf);
 	wr_wipe(buf, sizeof(buf));
 	return rc;
@@ -69,7 +75,12 @@ struct wr_keysource *cli_make_keysource(const struct cli *cli, bool interactive)
 		wr_keysource_free(ks);
 		return NULL;
 	}
-	(void)interactive;
+	/* A person at the console types the key the screen names. */
+	static struct wr_key_prompt terminal;
+	terminal.in = stdin;
+	terminal.out = stdout;
+	if (interactive)
+		wr_keysource_set_prompt(ks, wr_key_prompt_recovery, &terminal);
 	return ks;
 }
 
