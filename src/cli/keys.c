@@ -23,7 +23,7 @@ static int read_password_file(const char *path, char *buf, size_t size)
 
 static int add_password(struct wr_keysource *ks, const struct cli *cli)
 {
-	char buf[512];
+	char buf[512] = "";
 	int rc = 0;
 	if (cli->password_file) {
 		rc = read_password_file(cli->password_file, buf, sizeof(buf));
