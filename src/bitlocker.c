@@ -237,14 +237,18 @@ static char *refusal(const struct wr_fve_info *info)
 	if (info->version == 1)
 		return wr_xstrdup("BitLocker of Windows Vista (version 1): libcryptsetup 2.6.1 "
 				  "cannot open it; unlock it from Windows (WinPE) instead");
+	/* A conversion in progress shows either in the states or, on the test volumes
+	 * Windows made, as an encrypt-on-write volume still holding its clear key. */
+	if (info->curr_state != WR_FVE_STATE_ENCRYPTED || info->next_state != WR_FVE_STATE_ENCRYPTED ||
+	    (info->eow && has_protection(info, WR_FVE_PROT_CLEAR_KEY)))
+		return wr_xasprintf("BitLocker conversion is not finished (partially encrypted or "
+				    "paused; state %u, next state %u%s): libcryptsetup 2.6.1 cannot open "
+				    "it; let Windows finish it, or unlock it from Windows (WinPE)",
+				    info->curr_state, info->next_state,
+				    info->eow ? ", encrypt-on-write with a clear key" : "");
 	if (info->eow)
 		return wr_xstrdup("BitLocker encrypt-on-write volume: libcryptsetup 2.6.1 cannot "
 				  "open this kind; unlock it from Windows (WinPE) instead");
-	if (info->curr_state != WR_FVE_STATE_ENCRYPTED || info->next_state != WR_FVE_STATE_ENCRYPTED)
-		return wr_xasprintf("BitLocker conversion is not finished (partially encrypted or "
-				    "paused; state %u, next state %u): libcryptsetup 2.6.1 cannot open "
-				    "it; let Windows finish it, or unlock it from Windows (WinPE)",
-				    info->curr_state, info->next_state);
 	if (has_protection(info, WR_FVE_PROT_CLEAR_KEY))
 		return wr_xstrdup("BitLocker is suspended (clear key): the volume needs no key, but "
 				  "libcryptsetup 2.6.1 cannot open suspended volumes; use Windows "
