@@ -1,0 +1,201 @@
+# Shared by the VM tests (sourced): a Windows-like disk, a stick made from the built
+# image, booting qemu (TCG) under OVMF Secure Boot or SeaBIOS, and reading the disk
+# and the stick from outside the VM afterwards.
+#
+# Environment (set by tests/vm/CMakeLists.txt): WR_IMAGE (the built media folder),
+# WR_TOOLS (fixture builders), WR_SOURCE (repository top).
+
+set -eu
+
+VM_HERE=$WR_SOURCE/tests/vm
+VM_SPECS=$WR_SOURCE/tests/tools/specs
+# The Windows-like disk (MiB): ESP, MSR, Windows, Recovery, as Windows lays it out.
+VM_ESP_START=1 VM_ESP_MIB=32
+VM_MSR_START=33 VM_MSR_MIB=16
+VM_WIN_START=49 VM_WIN_MIB=96
+VM_REC_START=145 VM_REC_MIB=32
+VM_DISK_MIB=180
+VM_STICK_OFFSET=1048576 # the stick's FAT partition starts at 1 MiB
+
+vm_fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# Makes the work folder, checks what the VM tests need, and arranges that qemu
+# (found by its pidfile) and the folder are gone on every exit.
+vm_init() {
+	for cmd in qemu-system-x86_64 expect mcopy mkntfs ntfsls ntfscat sfdisk; do
+		command -v "$cmd" >/dev/null || vm_fail "$cmd is not installed (scripts/install-deps)"
+	done
+	[ -f "$WR_IMAGE/winrescue-usb.img" ] || vm_fail "no $WR_IMAGE/winrescue-usb.img (vm/setup failed?)"
+	VM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wr-vm.XXXXXX")
+	trap vm_cleanup EXIT
+	trap 'exit 1' INT TERM
+	export MTOOLS_SKIP_CHECK=1
+}
+
+vm_cleanup() {
+	if [ -f "$VM_TMP/qemu.pid" ]; then
+		kill -9 "$(cat "$VM_TMP/qemu.pid")" 2>/dev/null || true
+	fi
+	rm -rf "$VM_TMP"
+}
+
+# An NTFS volume image of $2 MiB populated from spec $3 by the fixture builder.
+vm_ntfs_volume() {
+	truncate -s "$2M" "$1"
+	mkntfs -F -Q -q -L "$4" -p "$5" -H 255 -S 63 "$1" 2>/dev/null
+	"$WR_TOOLS/wr-mkfixture" "$1" "$VM_SPECS/$3"
+}
+
+vm_put() { dd if="$2" of="$1" bs=1M seek="$3" conv=notrunc,sparse status=none; }
+
+# GPT disk: EFI system partition with a Windows boot manager, MSR, the Windows
+# volume hit by Channel File 291 (tests/tools/specs/windows.spec), recovery.
+vm_make_windows_disk() {
+	disk=$1
+	truncate -s "${VM_DISK_MIB}M" "$disk"
+	sfdisk -q --label gpt "$disk" <<-EOF
+		start=${VM_ESP_START}MiB, size=${VM_ESP_MIB}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system partition"
+		start=${VM_MSR_START}MiB, size=${VM_MSR_MIB}MiB, type=E3C9E316-0B5C-4DB8-817D-F92DF00215AE, name="Microsoft reserved partition"
+		start=${VM_WIN_START}MiB, size=${VM_WIN_MIB}MiB, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="Basic data partition"
+		start=${VM_REC_START}MiB, size=${VM_REC_MIB}MiB, type=DE94BBA4-06D1-4D40-A16A-BFD50179D6AC, name="Recovery"
+	EOF
+	part=$VM_TMP/part.img
+	rm -f "$part"
+	mkfs.vfat -C -F 32 -n SYSTEM "$part" $((VM_ESP_MIB * 1024)) >/dev/null
+	printf 'MZ' >"$VM_TMP/bootmgfw.efi"
+	mmd -i "$part" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot
+	mcopy -i "$part" "$VM_TMP/bootmgfw.efi" ::/EFI/Microsoft/Boot/bootmgfw.efi
+	vm_put "$disk" "$part" "$VM_ESP_START"
+	rm -f "$part"
+	vm_ntfs_volume "$part" "$VM_WIN_MIB" windows.spec Windows $((VM_WIN_START * 2048))
+	vm_put "$disk" "$part" "$VM_WIN_START"
+	rm -f "$part"
+	vm_ntfs_volume "$part" "$VM_REC_MIB" recovery.spec Recovery $((VM_REC_START * 2048))
+	vm_put "$disk" "$part" "$VM_REC_START"
+	rm -f "$part"
+}
+
+# A stick written from the built image; $2, if given, becomes winrescue/auto.conf
+# (with the CR LF line ends Notepad would leave).
+vm_make_stick() {
+	cp "$WR_IMAGE/winrescue-usb.img" "$1"
+	[ $# -ge 2 ] || return 0
+	printf '%s\n' "$2" | sed 's/$/\r/' >"$VM_TMP/auto.conf"
+	mcopy -i "$1@@$VM_STICK_OFFSET" "$VM_TMP/auto.conf" ::/winrescue/auto.conf
+}
+
+# vm_boot FIRMWARE BUS DIALOG LIMIT: boots the stick ($VM_TMP/stick.img, on USB)
+# with the Windows disk ($VM_TMP/disk.img) on BUS (nvme, ahci, virtio) under
+# FIRMWARE (uefi-sb: OVMF with Secure Boot on and Microsoft's keys; bios: SeaBIOS),
+# then runs DIALOG over the serial console (see qemu-drive.exp).
+vm_boot() {
+	fw=$1 bus=$2 dialog=$3 limit=$4
+	set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none \
+		-serial stdio -no-reboot -pidfile "$VM_TMP/qemu.pid"
+	case $fw in
+	uefi-sb)
+		cp /usr/share/OVMF/OVMF_VARS_4M.ms.fd "$VM_TMP/vars.fd"
+		set -- "$@" -machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on \
+			-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd \
+			-drive if=pflash,format=raw,unit=1,file="$VM_TMP/vars.fd" ;;
+	bios) set -- "$@" -machine q35 ;;
+	*) vm_fail "unknown firmware $fw" ;;
+	esac
+	set -- "$@" -device qemu-xhci \
+		-drive if=none,id=stick,format=raw,file="$VM_TMP/stick.img" \
+		-device usb-storage,drive=stick,bootindex=0 \
+		-drive if=none,id=win,format=raw,file="$VM_TMP/disk.img"
+	case $bus in
+	nvme) set -- "$@" -device nvme,drive=win,serial=WRTEST0001 ;;
+	ahci) set -- "$@" -device ide-hd,drive=win,bus=ide.0 ;;
+	virtio) set -- "$@" -device virtio-blk-pci,drive=win ;;
+	*) vm_fail "unknown disk bus $bus" ;;
+	esac
+	echo "booting: $fw firmware, Windows disk on $bus, limit ${limit}s"
+	# The outer timeout is a backstop should expect itself hang.
+	if ! timeout -k 5 $((limit + 30)) expect "$VM_HERE/qemu-drive.exp" "$VM_TMP/console.log" \
+		"$limit" "$dialog" "$@"; then
+		echo "--- serial console (last 60 lines) ---"
+		tr -d '\r' <"$VM_TMP/console.log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | tail -n 60
+		vm_fail "the VM run did not go as expected"
+	fi
+}
+
+# Path and size of every file and folder of NTFS partition $2 of disk $1 (times
+# are left out: deleting a file changes its folder's times).
+vm_ntfs_listing() {
+	vol=$VM_TMP/vol.img
+	dd if="$1" of="$vol" bs=1M skip="$2" count="$3" status=none
+	ntfsls -R -l -a "$vol" | awk '
+		/^\// { dir = substr($0, 1, length($0) - 1); next }
+		NF >= 6 {
+			name = $0; sub(/^ *[0-9]+ +[A-Za-z]+ +[0-9]+ +[0-9:]+ +[0-9]+ /, "", name)
+			if (name != "." && name != "..") print dir "/" name "\t" $1
+		}' | LC_ALL=C sort
+}
+
+# SHA-256 of each file left in the CrowdStrike folder: the files next to the
+# faulty ones are the ones a wrong match would hurt.
+vm_crowdstrike_sums() {
+	vol=$VM_TMP/vol.img
+	dd if="$1" of="$vol" bs=1M skip="$VM_WIN_START" count="$VM_WIN_MIB" status=none
+	cs=/Windows/System32/drivers/CrowdStrike
+	ntfsls -p "$cs" "$vol" | LC_ALL=C sort | while read -r f; do
+		case $f in . | ..) continue ;; esac
+		printf '%s %s\n' "$(ntfscat "$vol" "$cs/$f" 2>/dev/null | sha256sum | cut -c1-16)" "$f"
+	done
+}
+
+# The files the fix must delete, as vm_ntfs_listing names them.
+vm_expected_deletions() {
+	cut -f1,2 "$VM_SPECS/windows.expect" | tr '\\' '/' | LC_ALL=C sort
+}
+
+vm_windows_snapshot() {
+	vm_ntfs_listing "$VM_TMP/disk.img" "$VM_WIN_START" "$VM_WIN_MIB" >"$VM_TMP/$2.list"
+	vm_crowdstrike_sums "$VM_TMP/disk.img" >"$VM_TMP/$2.sums"
+	sha256sum "$1" | cut -d' ' -f1 >"$VM_TMP/$2.disk"
+}
+
+# Exactly the expected files are gone; nothing else in the volume changed, the
+# other files of the CrowdStrike folder have their old content.
+vm_check_fixed() {
+	vm_windows_snapshot "$VM_TMP/disk.img" after
+	vm_expected_deletions >"$VM_TMP/expected"
+	LC_ALL=C comm -23 "$VM_TMP/before.list" "$VM_TMP/after.list" >"$VM_TMP/gone"
+	LC_ALL=C comm -13 "$VM_TMP/before.list" "$VM_TMP/after.list" >"$VM_TMP/new"
+	[ -s "$VM_TMP/expected" ] || vm_fail "windows.expect lists no files"
+	diff -u "$VM_TMP/expected" "$VM_TMP/gone" || vm_fail "the deleted files are not exactly the expected ones"
+	[ ! -s "$VM_TMP/new" ] || { cat "$VM_TMP/new"; vm_fail "files appeared or changed size on the Windows volume"; }
+	grep -v -i 'c-00000291-.*\.sys$' "$VM_TMP/before.sums" >"$VM_TMP/keep.before" || true
+	grep -v -i 'c-00000291-.*\.sys$' "$VM_TMP/after.sums" >"$VM_TMP/keep.after" || true
+	diff -u "$VM_TMP/keep.before" "$VM_TMP/keep.after" || vm_fail "files next to the channel files changed"
+	echo "ok: exactly the $(wc -l <"$VM_TMP/expected") channel 291 files are gone, the rest is intact"
+}
+
+vm_check_untouched() {
+	sha256sum "$VM_TMP/disk.img" | cut -d' ' -f1 >"$VM_TMP/after.disk"
+	cmp -s "$VM_TMP/before.disk" "$VM_TMP/after.disk" || vm_fail "the Windows disk image changed"
+	echo "ok: the Windows disk image is byte-identical"
+}
+
+# The report (JSON), its log and the backups are in winrescue/reports/ on the stick.
+vm_check_reports() {
+	s="$VM_TMP/stick.img@@$VM_STICK_OFFSET"
+	mdir -b -i "$s" ::/winrescue/reports >"$VM_TMP/reports" 2>/dev/null || true
+	json=$(grep -i '\.json$' "$VM_TMP/reports" | head -n1)
+	[ -n "$json" ] || { cat "$VM_TMP/reports"; vm_fail "no JSON report on the stick"; }
+	base=${json%.*}
+	grep -qi "^$base\.log$" "$VM_TMP/reports" || vm_fail "no log beside $json"
+	mcopy -n -i "$s" "$json" "$VM_TMP/report.json"
+	grep -q '"' "$VM_TMP/report.json" || vm_fail "$json is empty"
+	echo "ok: report ${json##*/} and its log are on the stick"
+	[ "${1:-}" = with-backups ] || return 0
+	mdir -b -/ -i "$s" "$base" 2>/dev/null | grep -ci 'c-00000291' >"$VM_TMP/nbackups" || true
+	[ "$(cat "$VM_TMP/nbackups")" -ge "$(wc -l <"$VM_TMP/expected")" ] ||
+		vm_fail "the backups folder ${base##*/} lacks the deleted files"
+	echo "ok: backups of the deleted files are in ${base##*/}/"
+}
