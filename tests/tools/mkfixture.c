@@ -19,6 +19,7 @@
 #include <ntfs-3g/volume.h>
 #include <ntfs-3g/attrib.h>
 #include <ntfs-3g/dir.h>
+#include <ntfs-3g/index.h>
 #include <ntfs-3g/inode.h>
 #include <ntfs-3g/layout.h>
 #include <ntfs-3g/logfile.h>
@@ -953,7 +954,49 @@ static int write_restart_pages(struct fixture *fx, int major, int minor)
 
 /* ---- times -------------------------------------------------------------- */
 
-/* Creating entries touches their directories' times; fix everything at the end. */
+/* Sets the name space of fn's entry in its directory index to Win32. */
+static int retype_index_entry(ntfs_inode *ni, FILE_NAME_ATTR *fn)
+{
+	u64 parent = MREF_LE(fn->parent_directory);
+	ntfs_inode *dir = parent == ni->mft_no ? ni : ntfs_inode_open(ni->vol, parent);
+	ntfs_index_context *ictx = dir ? ntfs_index_ctx_get(dir, NTFS_INDEX_I30, 4) : NULL;
+	int rc = -1;
+	if (ictx && !ntfs_index_lookup(fn, sizeof(FILE_NAME_ATTR), ictx)) {
+		((FILE_NAME_ATTR *)ictx->data)->file_name_type = FILE_NAME_WIN32;
+		ntfs_index_entry_mark_dirty(ictx);
+		rc = 0;
+	}
+	if (ictx)
+		ntfs_index_ctx_put(ictx);
+	if (dir && dir != ni && ntfs_inode_close(dir))
+		rc = -1;
+	return rc;
+}
+
+/* ntfs_create makes POSIX (case-sensitive) names; Windows makes Win32 ones. The name
+ * space is no part of the index key, so it can change in place. */
+static int use_win32_names(ntfs_inode *ni)
+{
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	if (!ctx)
+		return -1;
+	int rc = 0;
+	while (!rc && !ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0,
+					ctx)) {
+		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr +
+			le16_to_cpu(ctx->attr->value_offset));
+		if (fn->file_name_type != FILE_NAME_POSIX)
+			continue;
+		fn->file_name_type = FILE_NAME_WIN32;
+		ntfs_inode_mark_dirty(ni);
+		rc = retype_index_entry(ni, fn);
+	}
+	ntfs_attr_put_search_ctx(ctx);
+	return rc;
+}
+
+/* Creating entries touches their directories' times; fix everything at the end,
+ * and give every name the Win32 name space. */
 static int fix_all_times(struct fixture *fx)
 {
 	sle64 t = unix_to_ntfs(DEFAULT_TIME_UNIX);
@@ -963,8 +1006,9 @@ static int fix_all_times(struct fixture *fx)
 	for (size_t i = fx->n_inodes; i-- > 0;) {
 		const struct tracked *tr = &fx->inodes[i];
 		ntfs_inode *ni = ntfs_inode_open(fx->vol, tr->mref);
-		if (!ni || set_times(ni, tr->created, tr->modified) || ntfs_inode_close(ni))
-			return fail(fx, "cannot set times of inode %llu: %s",
+		if (!ni || use_win32_names(ni) || set_times(ni, tr->created, tr->modified) ||
+		    ntfs_inode_close(ni))
+			return fail(fx, "cannot set names or times of inode %llu: %s",
 				    (unsigned long long)tr->mref, strerror(errno));
 	}
 	return 0;
