@@ -452,8 +452,18 @@ static void session_free(struct wr_unlocked *u)
 	free(u);
 }
 
-/* Opens the volume with libcryptsetup; a volume inside an image file at an offset
- * first gets a loop device, since libcryptsetup needs the volume to start at 0. */
+/* A volume inside an image file at an offset needs a loop device, since libcryptsetup
+ * wants the volume to start at 0. Any image file gets ours, not libcryptsetup's own,
+ * so that a scan's loop device is read-only too. */
+static bool needs_own_loop(const struct wr_volume *vol)
+{
+	struct stat st;
+	if (vol->partition_dev)
+		return false;
+	return vol->offset || (stat(vol->device, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+/* Opens the volume with libcryptsetup (through a loop device where needed). */
 static int session_open(struct wr_volume *vol, bool rw, struct wr_unlocked **out)
 {
 	struct wr_unlocked *u = wr_xcalloc(1, sizeof(*u));
@@ -463,7 +473,7 @@ static int session_open(struct wr_volume *vol, bool rw, struct wr_unlocked **out
 	const char *dev = vol->partition_dev ? vol->partition_dev : vol->device;
 	int rc = 0;
 	crypt_set_log_callback(NULL, crypt_log_to_wr_log, NULL);
-	if (!vol->partition_dev && vol->offset) {
+	if (needs_own_loop(vol)) {
 		rc = loop_attach(vol->device, vol->offset, vol->size, rw, &loop_path);
 		if (rc < 0) {
 			wr_set_message(&vol->bitlocker.open_error,
@@ -761,7 +771,7 @@ int wr_bitlocker_unlock(struct wr_volume *vol, struct wr_keysource *ks, bool rea
 	*out = NULL;
 	int rc = inspect(vol, &info);
 	if (rc)
-		return rc == -ENOENT ? -ENODEV : rc;
+		return rc;
 	struct search *s = wr_xcalloc(1, sizeof(*s));
 	s->vol = vol;
 	rc = session_open(vol, read_write, &s->u);

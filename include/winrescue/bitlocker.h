@@ -26,14 +26,21 @@ void wr_keysource_free(struct wr_keysource *ks);   /* wipes */
 
 /* Reads the BitLocker metadata of vol (vol->partition_dev if set, else vol->device at vol->offset)
  * and fills vol->encryption, vol->bitlocker (protectors, key ids, cipher; open_error for kinds
- * libcryptsetup cannot open). Returns 0, or -errno with vol->bitlocker.open_error set. */
+ * libcryptsetup cannot open). Returns 0, or -errno with vol->bitlocker.open_error set.
+ * (Also: -ENOENT when the volume is not BitLocker at all: then vol is left untouched;
+ * -ENOTSUP for the kinds libcryptsetup 2.6.1 refuses; -EINVAL for damaged metadata.) */
 int wr_bitlocker_inspect(struct wr_volume *vol);
 
 struct wr_unlocked;    /* an activated mapping (and loop device), to be closed */
 /* Finds a key (Key ID lookup first), checks it, activates read-only or read-write. On success
  * *out is the session and wr_unlocked_path(*out) is the plaintext block device holding the NTFS.
  * Fills key_check, unlocked_with / open_error. Returns 0, -EPERM wrong/no key (status LOCKED),
- * -ENOTSUP refused kind, -ENODEV activation impossible here (key may still be accepted). */
+ * -ENOTSUP refused kind, -ENODEV activation impossible here (key may still be accepted).
+ * (Also, as wr_bitlocker_inspect: -ENOENT not BitLocker, -EINVAL damaged metadata.)
+ * Key derivations: keys-file entries for the volume's Key IDs first, then each
+ * --recovery-key, the .BEK (only if its GUID names a startup-key protector), the
+ * password (only if there is a password protector), then the prompt. A volume
+ * libcryptsetup refuses costs no derivation. */
 int wr_bitlocker_unlock(struct wr_volume *vol, struct wr_keysource *ks, bool read_write,
 			struct wr_unlocked **out);
 const char *wr_unlocked_path(const struct wr_unlocked *u);
