@@ -72,3 +72,4 @@ without_range() {
 	wr_sha256 "$T/.outside"
 	rm -f "$T/.outside"
 }
+is_dirty() { volume_flags "$1" | grep -q DIRTY; }
