@@ -228,7 +228,9 @@ check_disk() { # TABLE
 	# The Windows partition holds the windows.spec volume, byte for byte.
 	dd if="$disk" of="$work/part.img" bs=1M skip=$((win_start / 2048)) count=160 status=none
 	expect_eq "$1 Windows partition content" "$(wr_sha256 "$win")" "$(wr_sha256 "$work/part.img")"
-	rm -f "$disk" "$work/part.img"
+	wr_make_windows_disk "$work/again.img" "$1" || fail "second wr_make_windows_disk $1"
+	expect_eq "$1 disk built twice" "$(wr_sha256 "$disk")" "$(wr_sha256 "$work/again.img")"
+	rm -f "$disk" "$work/part.img" "$work/again.img"
 }
 check_disk gpt
 check_disk mbr

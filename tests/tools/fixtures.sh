@@ -71,20 +71,19 @@ _wr_part_extra() {
 }
 
 # Formats an ESP at START_MIB inside the disk image, with the files firmware boots.
-# FAT32 with 512-byte clusters, as Windows makes it (needs at least 34 MiB).
+# FAT32 with 512-byte clusters, as Windows makes it (needs at least 34 MiB). No label
+# and files copied with fixed times, so the same call gives the same bytes.
 _wr_fill_esp() { # OUT START_MIB SIZE_MIB
-	_wr_quiet mkfs.vfat -F 32 -s 1 -n SYSTEM -i 57524553 --offset $(($2 * 2048)) "$1" $(($3 * 1024)) ||
+	_wr_quiet mkfs.vfat -F 32 -s 1 -i 57524553 --offset $(($2 * 2048)) "$1" $(($3 * 1024)) ||
 		return 1
-	_wr_img="$1@@$(($2 * 1048576))"
-	_wr_quiet mmd -i "$_wr_img" ::/EFI ::/EFI/Boot ::/EFI/Microsoft ::/EFI/Microsoft/Boot ||
-		return 1
-	_wr_tmp=$(mktemp) || return 1
-	printf 'MZ winrescue fixture boot manager\n' >"$_wr_tmp"
-	touch -d 2024-06-01T12:00:00Z "$_wr_tmp"
-	_wr_quiet mcopy -m -i "$_wr_img" "$_wr_tmp" ::/EFI/Microsoft/Boot/bootmgfw.efi &&
-		_wr_quiet mcopy -m -i "$_wr_img" "$_wr_tmp" ::/EFI/Boot/bootx64.efi
+	_wr_tree=$(mktemp -d) || return 1
+	mkdir -p "$_wr_tree/EFI/Microsoft/Boot" "$_wr_tree/EFI/Boot"
+	printf 'MZ winrescue fixture boot manager\n' >"$_wr_tree/EFI/Microsoft/Boot/bootmgfw.efi"
+	cp "$_wr_tree/EFI/Microsoft/Boot/bootmgfw.efi" "$_wr_tree/EFI/Boot/bootx64.efi"
+	find "$_wr_tree" -exec touch -d 2024-06-01T12:00:00Z {} +
+	_wr_quiet mcopy -s -m -i "$1@@$(($2 * 1048576))" "$_wr_tree/EFI" ::/
 	_wr_rc=$?
-	rm -f "$_wr_tmp"
+	rm -rf "$_wr_tree"
 	return $_wr_rc
 }
 
