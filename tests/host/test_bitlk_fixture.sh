@@ -31,10 +31,10 @@ now_ms() {
 	date +%s%3N
 }
 
-# The channel files the spec creates (Windows paths), one per line.
+# The channel files the spec creates: Windows path <TAB> size, one per line.
 spec=$WR_SOURCE/tests/tools/specs/windows.spec
 if [ -f "$spec" ] && [ -f "${spec%.spec}.expect" ]; then
-	cut -f1 "${spec%.spec}.expect" >"$tmp/channel-files"
+	cut -f1,2 "${spec%.spec}.expect" >"$tmp/channel-files"
 else
 	spec=$tmp/small.spec
 	cat >"$spec" <<'EOF'
@@ -45,7 +45,7 @@ file \Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys size
 file \Windows\System32\drivers\CrowdStrike\c-00000291-00000000-00000034.sys size=40000 content=zero
 file \Windows\System32\drivers\CrowdStrike\C-00000290-00000000-00000001.sys size=4096
 EOF
-	printf '%s\n' '\Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys' \
+	printf '%s\t40000\n' '\Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys' \
 		'\Windows\System32\drivers\CrowdStrike\c-00000291-00000000-00000034.sys' >"$tmp/channel-files"
 fi
 
@@ -54,14 +54,17 @@ reserved_areas() {
 	cryptsetup bitlkDump "$1" | awk '/Offset:/ { off = $2 } /Size:/ && off != "" { print off, $2; off = "" }'
 }
 
-# No file of the plaintext NTFS may own a cluster in an area that reads as zeros.
-check_reserved_areas_free() {
+# Only the FVE2 placeholders may own clusters in an area that reads as zeros.
+check_reserved_areas_owned() {
 	reserved_areas "$1" >"$tmp/areas"
-	[ "$(wc -l <"$tmp/areas")" -eq 4 ] || fail "$1: expected 3 metadata areas + volume header"
+	[ "$(wc -l <"$tmp/areas")" -eq 4 ] || fail "$3: expected 3 metadata areas + volume header"
 	while read -r off size; do
 		first=$((off / 4096)) last=$(((off + size - 1) / 4096))
-		ntfscluster -c "$first-$last" "$2" 2>&1 | grep -q 'no inode found' ||
-			fail "$3: NTFS data in clusters $first-$last (BitLocker area at $off)"
+		ntfscluster -c "$first-$last" "$2" >"$tmp/owners" 2>&1
+		grep '^Inode' "$tmp/owners" | grep -v ' /System Volume Information/FVE2\.' &&
+			fail "$3: files other than the placeholders in clusters $first-$last"
+		grep -q '^Inode.*/System Volume Information/FVE2\.' "$tmp/owners" ||
+			fail "$3: no placeholder owns clusters $first-$last (BitLocker area at $off)"
 	done <"$tmp/areas"
 }
 
@@ -76,14 +79,15 @@ same_used_clusters() {
 }
 
 check_channel_files() {
-	while IFS= read -r winpath; do
+	tab=$(printf '\t')
+	while IFS=$tab read -r winpath size; do
 		path=$(printf '%s' "$winpath" | tr '\\' '/')
 		ntfsls -p "$(dirname "$path")" "$1" 2>/dev/null | grep -qxF "$(basename "$path")" ||
 			fail "$2: $winpath not listed by ntfsls"
 		ntfscat "$1" "$path" >"$tmp/got" 2>/dev/null || fail "$2: ntfscat $winpath failed"
 		ntfscat "$WR_BITLK_PLAIN" "$path" >"$tmp/want" 2>/dev/null
-		cmp -s "$tmp/got" "$tmp/want" && [ -s "$tmp/want" ] ||
-			fail "$2: $winpath differs from the plaintext"
+		cmp -s "$tmp/got" "$tmp/want" && [ "$(wc -c <"$tmp/got")" -eq "$size" ] ||
+			fail "$2: $winpath differs from the plaintext or is not $size bytes"
 	done <"$tmp/channel-files"
 }
 
@@ -94,7 +98,7 @@ check_volume() {
 	echo "$template: built in $(($(now_ms) - start)) ms, $(du -k "$enc" | cut -f1) KiB on disk"
 	timg=$WR_BITLK_CACHE/bitlk-images/$template.img
 
-	check_reserved_areas_free "$enc" "$WR_BITLK_PLAIN" "$template"
+	check_reserved_areas_owned "$enc" "$WR_BITLK_PLAIN" "$template"
 	cryptsetup bitlkDump "$timg" | tail -n +2 >"$tmp/dump.want"
 	cryptsetup bitlkDump "$enc" | tail -n +2 >"$tmp/dump.got"
 	cmp -s "$tmp/dump.want" "$tmp/dump.got" || fail "$template: BitLocker metadata changed"
@@ -115,37 +119,41 @@ check_volume() {
 		{ fail "$template: dislocker-file failed"; return; }
 	same_used_clusters "$WR_BITLK_PLAIN" "$tmp/dislocker.img" ||
 		fail "$template: dislocker's NTFS differs from the plaintext in its used clusters"
-	"$fixture" decrypt --key "$WR_BITLK_RP" --in "$enc" --out "$tmp/ours.img" &&
-		cmp -s "$tmp/ours.img" "$tmp/dislocker.img" ||
+	"$fixture" decrypt --key "$WR_BITLK_RP" --in "$enc" --out - | cmp -s - "$tmp/dislocker.img" ||
 		fail "$template: wr-bitlk-fixture decrypt and dislocker disagree"
 	ntfsfix -n "$tmp/dislocker.img" >/dev/null 2>&1 || fail "$template: ntfsfix -n finds errors"
 	check_channel_files "$tmp/dislocker.img" "$template"
-	rm -f "$enc" "$WR_BITLK_PLAIN" "$tmp/dislocker.img" "$tmp/ours.img"
+	rm -f "$enc" "$WR_BITLK_PLAIN" "$tmp/dislocker.img"
 }
 
-# NTFS data where BitLocker keeps its metadata would read back as zeros: refused.
-check_refuses_data_in_metadata() {
+# NTFS data where BitLocker keeps its metadata would read back as zeros: without the
+# placeholders, a 60 MiB file lands there and encrypt refuses; with them it builds.
+check_metadata_areas_protected() {
 	printf 'file \\big.bin size=%s content=random\n' $((60 * 1048576)) >"$tmp/big.spec"
-	if wr_make_bitlocker_volume "$tmp/big.img" "$tmp/big.spec" 2>"$tmp/big.err"; then
+	timg=$WR_BITLK_CACHE/bitlk-images/bitlk-aes-xts-128.img
+	wr_bitlk_make_plain "$tmp/big.plain" "$(stat -c %s "$timg")" "$tmp/big.spec" ||
+		fail "cannot make the unprotected 60 MiB plaintext"
+	if "$fixture" encrypt --template "$timg" --key "$(wr_bitlk_conf bitlk-aes-xts-128 RP)" \
+		--plain "$tmp/big.plain" --out "$tmp/big.img" 2>"$tmp/big.err"; then
 		fail "a volume with data in the FVE metadata areas was built"
 	elif ! grep -q 'in use but lies in the BitLocker' "$tmp/big.err"; then
 		fail "no clear refusal for data in the metadata areas: $(cat "$tmp/big.err")"
 	fi
 	[ ! -e "$tmp/big.img" ] || fail "a refused volume was left behind"
-	rm -f "$tmp/big.img.plain"
+	wr_make_bitlocker_volume "$tmp/big.img" "$tmp/big.spec" ||
+		fail "the placeholders did not keep the 60 MiB file out of the metadata areas"
+	rm -f "$tmp/big.img" "$tmp/big.img.plain" "$tmp/big.plain"
 }
 
 # The sector rules (tweak/IV of the physical sector, 512 and 4096-byte sectors) against
 # the SHA-256 of the plaintext that Windows' own volumes were recorded with.
 check_known_decryptions() {
 	for image in bitlk-aes-xts-128-4k bitlk-aes-cbc-128-4k bitlk-aes-xts-256; do
-		"$fixture" decrypt --key "$(wr_bitlk_conf "$image" RP)" \
-			--in "$WR_BITLK_CACHE/bitlk-images/$image.img" --out "$tmp/known.img" ||
-			{ fail "$image: decrypt failed"; continue; }
-		[ "$(sha256sum <"$tmp/known.img" | cut -d' ' -f1)" = "$(wr_bitlk_conf "$image" SHA256SUM)" ] ||
+		sum=$("$fixture" decrypt --key "$(wr_bitlk_conf "$image" RP)" \
+			--in "$WR_BITLK_CACHE/bitlk-images/$image.img" --out - | sha256sum | cut -d' ' -f1)
+		[ "$sum" = "$(wr_bitlk_conf "$image" SHA256SUM)" ] ||
 			fail "$image: decrypted volume has the wrong SHA-256"
 	done
-	rm -f "$tmp/known.img"
 	"$fixture" decrypt --key "$(wr_bitlk_conf bitlk-aes-cbc-elephant-128 RP)" \
 		--in "$WR_BITLK_CACHE/bitlk-images/bitlk-aes-cbc-elephant-128.img" \
 		--out "$tmp/known.img" 2>"$tmp/eleph.err" && fail "Elephant decrypt not refused"
@@ -155,7 +163,7 @@ check_known_decryptions() {
 wr_bitlk_unpack
 check_volume bitlk-aes-xts-128
 check_volume bitlk-aes-cbc-128
-check_refuses_data_in_metadata
+check_metadata_areas_protected
 check_known_decryptions
 
 if [ "$failures" -ne 0 ]; then

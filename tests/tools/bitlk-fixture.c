@@ -1,14 +1,18 @@
 /* wr-bitlk-fixture: BitLocker test volumes with real NTFS contents.
  *
  *   wr-bitlk-fixture encrypt --template REAL.img --key RP --plain PLAIN.img --out ENC.img
- *   wr-bitlk-fixture decrypt --key RP --in ENC.img --out PLAIN.img
+ *   wr-bitlk-fixture decrypt --key RP --in ENC.img --out PLAIN.img|-
+ *   wr-bitlk-fixture reserve --template REAL.img --plain PLAIN.img
  *   wr-bitlk-fixture info IMG
  *
  * encrypt keeps the Windows-made header and FVE metadata of REAL.img and stores PLAIN.img
  * (an NTFS image of the same size) so that the plaintext view libcryptsetup/dm-crypt maps
  * equals PLAIN.img on every sector that NTFS uses and on every non-zero sector. Free
  * all-zero sectors are not written: the output stays sparse, and they decrypt to noise,
- * as free space does on a real volume encrypted "used space only". */
+ * as free space does on a real volume encrypted "used space only".
+ * Sectors in the header and metadata areas read as zeros; data there is refused. reserve,
+ * run on a freshly made NTFS before it is populated, gives those areas to placeholder
+ * files so nothing lands there. */
 #include "bitlk-fixture.h"
 
 #include <errno.h>
@@ -30,9 +34,11 @@ struct options {
 	const char *out;
 };
 
-/* Collects sectors bound for consecutive offsets so they go out in few writes. */
+/* Collects sectors bound for consecutive offsets so they go out in few writes. A
+ * stream (standard output) gets every sector in order, zeros included. */
 struct run_writer {
 	int fd;
+	bool stream;
 	uint64_t start;
 	size_t len;
 	unsigned char buf[CHUNK];
@@ -60,10 +66,10 @@ static int read_full(int fd, uint64_t off, unsigned char *buf, size_t len)
 	return 0;
 }
 
-static int write_full(int fd, uint64_t off, const unsigned char *buf, size_t len)
+static int write_full(int fd, bool stream, uint64_t off, const unsigned char *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+		ssize_t n = stream ? write(fd, buf, len) : pwrite(fd, buf, len, (off_t)off);
 		if (n <= 0)
 			return -1;
 		buf += n, off += (uint64_t)n, len -= (size_t)n;
@@ -73,7 +79,7 @@ static int write_full(int fd, uint64_t off, const unsigned char *buf, size_t len
 
 static int run_flush(struct run_writer *w)
 {
-	int r = write_full(w->fd, w->start, w->buf, w->len);
+	int r = write_full(w->fd, w->stream, w->start, w->buf, w->len);
 	w->len = 0;
 	return r;
 }
@@ -122,6 +128,16 @@ static int open_input(const char *path, uint64_t expected_size, char err[BITLK_E
 	return fd;
 }
 
+static int open_input_check(const char *path, uint64_t expected_size, char err[BITLK_ERR_LEN])
+{
+	int fd = open_input(path, expected_size, err);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* Copies the template's non-zero sectors (header, FVE metadata, leftovers) so the
  * output is as sparse as the template. */
 static int copy_template(int in, struct run_writer *w, const struct bitlk_layout *l,
@@ -168,8 +184,10 @@ static int encrypt_sector(const struct encrypt_job *job, uint64_t plain, unsigne
 {
 	uint64_t physical;
 
+	/* A zero sector reads back right even there (the placeholder files' case). */
 	if (!bitlk_plain_to_physical(job->layout, plain, &physical))
-		return bitlk_ntfs_in_use(job->bitmap, plain) ? refuse_reserved(job, plain, err) : 0;
+		return bitlk_ntfs_in_use(job->bitmap, plain) &&
+		       !all_zero(sector, job->layout->sector_size) ? refuse_reserved(job, plain, err) : 0;
 	if (plain >= job->layout->header.size && !bitlk_ntfs_in_use(job->bitmap, plain) &&
 	    all_zero(sector, job->layout->sector_size))
 		return 0;
@@ -223,13 +241,16 @@ static int session_start(struct session *s, const char *volume_path, const char 
 	if (!s->writer || !s->chunk)
 		abort();
 	s->writer->len = 0;
+	s->writer->stream = false;
 	s->writer->fd = -1;
 	if (bitlk_volume_open(volume_path, key, &s->vol, s->err))
 		return -1;
 	s->cipher = bitlk_cipher_new(&s->vol, encrypt, s->err);
 	if (!s->cipher)
 		return -1;
-	s->writer->fd = open_output(out_path, s->vol.layout.volume_size, s->err);
+	s->writer->stream = !strcmp(out_path, "-");
+	s->writer->fd = s->writer->stream ? dup(STDOUT_FILENO) :
+					    open_output(out_path, s->vol.layout.volume_size, s->err);
 	return s->writer->fd < 0 ? -1 : 0;
 }
 
@@ -258,6 +279,8 @@ static int cmd_encrypt(const struct options *o)
 
 	if (!o->template_path || !o->key || !o->plain || !o->out)
 		return fail("encrypt needs --template, --key, --plain and --out");
+	if (!strcmp(o->out, "-"))
+		return fail("encrypt writes an image file, not standard output");
 	r = session_start(&s, o->template_path, o->key, true, o->out);
 	if (!r && (s.in_fd = open_input(o->plain, s.vol.layout.volume_size, s.err)) < 0)
 		r = -1;
@@ -277,15 +300,18 @@ static int cmd_encrypt(const struct options *o)
 	return session_end(&s, r);
 }
 
-/* Writes the plaintext of sector plain (read from the encrypted volume) unless it is zero. */
+/* Writes the plaintext of sector plain (read from the encrypted volume); zeros only
+ * to a stream, a file keeps holes. */
 static int decrypt_sector(struct session *s, uint64_t plain, const unsigned char *chunk_sector)
 {
 	unsigned sector_size = s->vol.layout.sector_size;
 	unsigned char buf[4096];
 	uint64_t physical;
 
-	if (!bitlk_plain_to_physical(&s->vol.layout, plain, &physical))
-		return 0;
+	if (!bitlk_plain_to_physical(&s->vol.layout, plain, &physical)) {
+		memset(buf, 0, sector_size);
+		return s->writer->stream ? run_add(s->writer, plain, buf, sector_size) : 0;
+	}
 	if (physical != plain) {
 		if (read_full(s->in_fd, physical, buf, sector_size))
 			return -1;
@@ -293,7 +319,9 @@ static int decrypt_sector(struct session *s, uint64_t plain, const unsigned char
 	}
 	if (bitlk_cipher_sector(s->cipher, physical, chunk_sector, buf))
 		return -1;
-	return all_zero(buf, sector_size) ? 0 : run_add(s->writer, plain, buf, sector_size);
+	if (!s->writer->stream && all_zero(buf, sector_size))
+		return 0;
+	return run_add(s->writer, plain, buf, sector_size);
 }
 
 static int decrypt_all(struct session *s)
@@ -328,9 +356,23 @@ static int cmd_decrypt(const struct options *o)
 		r = -1;
 	if (!r)
 		r = decrypt_all(&s);
-	if (r)
+	if (r && strcmp(o->out, "-"))
 		unlink(o->out);
 	return session_end(&s, r);
+}
+
+static int cmd_reserve(const struct options *o)
+{
+	struct bitlk_volume vol;
+	char err[BITLK_ERR_LEN];
+
+	if (!o->template_path || !o->plain || o->key)
+		return fail("reserve needs --template and --plain (and no key)");
+	if (bitlk_volume_open(o->template_path, NULL, &vol, err) ||
+	    open_input_check(o->plain, vol.layout.volume_size, err) ||
+	    bitlk_ntfs_reserve(o->plain, &vol.layout, err))
+		return fail(err);
+	return 0;
 }
 
 static void print_area(const char *name, const struct bitlk_area *a)
@@ -358,7 +400,8 @@ static int usage(FILE *f, int code)
 {
 	fputs("Usage: wr-bitlk-fixture encrypt --template REAL.img --key RECOVERYPW "
 	      "--plain PLAIN.img --out ENC.img\n"
-	      "       wr-bitlk-fixture decrypt --key RECOVERYPW --in ENC.img --out PLAIN.img\n"
+	      "       wr-bitlk-fixture decrypt --key RECOVERYPW --in ENC.img --out PLAIN.img|-\n"
+	      "       wr-bitlk-fixture reserve --template REAL.img --plain PLAIN.img\n"
 	      "       wr-bitlk-fixture info IMG\n", f);
 	return code;
 }
@@ -397,6 +440,8 @@ int main(int argc, char **argv)
 		return cmd_encrypt(&o);
 	if (!strcmp(argv[1], "decrypt"))
 		return cmd_decrypt(&o);
+	if (!strcmp(argv[1], "reserve"))
+		return cmd_reserve(&o);
 	if (!strcmp(argv[1], "--help"))
 		return usage(stdout, 0);
 	return usage(stderr, 2);

@@ -73,5 +73,8 @@ int bitlk_ntfs_bitmap_read(const char *path, struct bitlk_ntfs_bitmap *bm, char 
  * (where the backup boot sector lives). */
 bool bitlk_ntfs_in_use(const struct bitlk_ntfs_bitmap *bm, uint64_t off);
 void bitlk_ntfs_bitmap_free(struct bitlk_ntfs_bitmap *bm);
+/* Gives each BitLocker area of l to a placeholder file in \System Volume Information
+ * of a freshly made NTFS image, so files added later never land there. */
+int bitlk_ntfs_reserve(const char *path, const struct bitlk_layout *l, char err[BITLK_ERR_LEN]);
 
 #endif

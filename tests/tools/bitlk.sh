@@ -1,6 +1,6 @@
 # BitLocker test volumes with real NTFS contents, for host tests (POSIX sh).
-# Source after fixtures.sh:  . "$WR_SOURCE/tests/tools/bitlk.sh"
-# Needs WR_TOOLS (wr-bitlk-fixture) and WR_SHARED (testdata/bitlk).
+# Source it:  . "$WR_SOURCE/tests/tools/bitlk.sh"
+# Needs WR_TOOLS (wr-bitlk-fixture, and wr-mkfixture when built) and WR_SHARED (testdata/bitlk).
 #
 #   wr_bitlk_available            true when the Windows-made images are there
 #   wr_make_bitlocker_volume OUT SPEC [TEMPLATE]
@@ -11,10 +11,14 @@
 #                                 images.conf, default bitlk-aes-xts-128 (AES-XTS-128, 512 B).
 #   wr_decrypt_bitlocker_volume ENC OUT RP
 #                                 OUT: the plaintext as dislocker (an independent reader) sees it
+#   wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG]
+#                                 the plaintext NTFS alone (see below)
 #   wr_bitlk_conf TEMPLATE KEY    prints a value of images.conf (RP, RP_VMK_GUID, CIPHER...)
 #   wr_bitlk_cleanup              removes the unpacked images (call from the test's trap)
 #
-# Only sectors NTFS uses (its $Bitmap, plus the backup boot sector) and non-zero sectors are
+# The BitLocker header and metadata areas read as zeros through BitLocker, so before SPEC
+# is added they are given to placeholder files (\System Volume Information\FVE2.*, as on
+# Windows). Only sectors NTFS uses (its $Bitmap, plus the backup boot sector) and non-zero sectors are
 # encrypted: free zero sectors stay holes and decrypt to noise, so compare used clusters
 # (ntfsclone -O) or whole decryptions by two readers, not OUT with the plaintext raw.
 
@@ -56,12 +60,10 @@ wr_bitlk_conf() {
 	}
 }
 
-# Until fixtures.sh provides wr_make_volume: mkntfs, then the "dir" and "file PATH
-# [size=N] [content=zero|...]" lines of SPEC copied in through an ntfs-3g FUSE mount.
-wr_bitlk_make_volume_fallback() {
-	_wb_img=$1 _wb_mib=$2 _wb_label=$3 _wb_spec=$4
-	rm -f "$_wb_img" && truncate -s "${_wb_mib}M" "$_wb_img" &&
-		mkntfs -F -Q -q -s 512 -c 4096 -L "$_wb_label" "$_wb_img" >/dev/null 2>&1 || return 1
+# Without wr-mkfixture (Task A's): the "dir" and "file PATH [size=N] [content=zero|...]"
+# lines of SPEC copied in through an ntfs-3g FUSE mount.
+wr_bitlk_populate_fallback() {
+	_wb_img=$1 _wb_spec=$2
 	_wb_mnt=$(mktemp -d) || return 1
 	# In the foreground, so waiting for it tells when the image is fully written.
 	ntfs-3g -o no_detach "$_wb_img" "$_wb_mnt" >/dev/null 2>&1 &
@@ -97,22 +99,30 @@ wr_bitlk_make_volume_fallback() {
 	return $_wb_rc
 }
 
+# wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG]: an NTFS made as fixtures.sh's
+# wr_make_volume makes it, with TEMPLATE_IMG's BitLocker areas given to placeholder files
+# (\System Volume Information\FVE2.*) before SPEC is added, so no file lands there.
+wr_bitlk_make_plain() {
+	_wb_img=$1
+	rm -f "$_wb_img" && truncate -s "$2" "$_wb_img" &&
+		mkntfs -F -Q -q -s 512 -c 4096 -L WINDOWS "$_wb_img" >/dev/null 2>&1 || return 1
+	if [ -n "${4:-}" ]; then
+		"$WR_TOOLS/wr-bitlk-fixture" reserve --template "$4" --plain "$_wb_img" || return 1
+	fi
+	if [ -x "$WR_TOOLS/wr-mkfixture" ]; then
+		"$WR_TOOLS/wr-mkfixture" "$_wb_img" "$3"
+	else
+		wr_bitlk_populate_fallback "$_wb_img" "$3"
+	fi
+}
+
 wr_make_bitlocker_volume() {
 	_wb_out=$1 _wb_spec=$2 _wb_template=${3:-bitlk-aes-xts-128}
 	wr_bitlk_unpack || return 1
 	_wb_timg="$WR_BITLK_CACHE/bitlk-images/$_wb_template.img"
 	_wb_rp=$(wr_bitlk_conf "$_wb_template" RP) && _wb_keyid=$(wr_bitlk_conf "$_wb_template" RP_VMK_GUID) ||
 		return 1
-	_wb_size=$(stat -c %s "$_wb_timg") || return 1
-	if [ $((_wb_size % 1048576)) -ne 0 ]; then
-		echo "bitlk.sh: $_wb_template is not a whole number of MiB" >&2
-		return 1
-	fi
-	if command -v wr_make_volume >/dev/null 2>&1; then
-		wr_make_volume "$_wb_out.plain" $((_wb_size / 1048576)) WINDOWS "$_wb_spec"
-	else
-		wr_bitlk_make_volume_fallback "$_wb_out.plain" $((_wb_size / 1048576)) WINDOWS "$_wb_spec"
-	fi || {
+	wr_bitlk_make_plain "$_wb_out.plain" "$(stat -c %s "$_wb_timg")" "$_wb_spec" "$_wb_timg" || {
 		echo "bitlk.sh: cannot make the plaintext NTFS from $_wb_spec" >&2
 		return 1
 	}
