@@ -75,7 +75,15 @@ mounted_refused "ntfs-3g mount" "$T/fuse.img" "$T/fuse.img"
 wr_make_windows_disk "$T/disk.img" gpt
 loop=$(losetup -f --show -r -o "$(part_offset "$T/disk.img" 3)" \
 	--sizelimit "$(part_size "$T/disk.img" 3)" "$T/disk.img")
-trap 'umount "$T/mnt" 2>/dev/null; losetup -d "$loop" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+detach_loop() {  # ntfs-3g lets go of the device a moment after umount returns
+	umount "$T/mnt" 2>/dev/null || true
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		losetup -d "$loop" 2>/dev/null && break
+		sleep 0.2
+	done
+	rm -rf "$T"
+}
+trap detach_loop EXIT INT TERM
 ntfs-3g -o ro "$loop" "$T/mnt"
 mounted_refused "loop-mounted partition" "$T/disk.img" "$T/disk.img"
 finish
