@@ -13,9 +13,6 @@ for tool in cryptsetup dislocker-file bdeinfo ntfscluster ntfsclone ntfsls ntfsc
 	command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/install-deps)"; exit 1; }
 done
 
-if [ -f "$WR_SOURCE/tests/tools/fixtures.sh" ]; then
-	. "$WR_SOURCE/tests/tools/fixtures.sh"
-fi
 . "$WR_SOURCE/tests/tools/bitlk.sh"
 fixture="$WR_TOOLS/wr-bitlk-fixture"
 tmp=$(mktemp -d)
@@ -31,23 +28,9 @@ now_ms() {
 	date +%s%3N
 }
 
-# The channel files the spec creates: Windows path <TAB> size, one per line.
+# The Windows-like tree of tests/tools/specs, with the channel files it must show.
 spec=$WR_SOURCE/tests/tools/specs/windows.spec
-if [ -f "$spec" ] && [ -f "${spec%.spec}.expect" ]; then
-	cut -f1,2 "${spec%.spec}.expect" >"$tmp/channel-files"
-else
-	spec=$tmp/small.spec
-	cat >"$spec" <<'EOF'
-dir \Windows\System32\config
-file \Windows\explorer.exe size=200000
-file \Windows\System32\ntoskrnl.exe size=300000
-file \Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys size=40000
-file \Windows\System32\drivers\CrowdStrike\c-00000291-00000000-00000034.sys size=40000 content=zero
-file \Windows\System32\drivers\CrowdStrike\C-00000290-00000000-00000001.sys size=4096
-EOF
-	printf '%s\t40000\n' '\Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys' \
-		'\Windows\System32\drivers\CrowdStrike\c-00000291-00000000-00000034.sys' >"$tmp/channel-files"
-fi
+cut -f1,2 "${spec%.spec}.expect" >"$tmp/channel-files"
 
 # "Offset SIZE" of each FVE metadata area and of the volume header, from cryptsetup.
 reserved_areas() {
@@ -145,6 +128,13 @@ check_metadata_areas_protected() {
 	rm -f "$tmp/big.img" "$tmp/big.img.plain" "$tmp/big.plain"
 }
 
+# Same spec, same template: the same bytes (tests may compare hashes of fixtures).
+check_reproducible() {
+	wr_make_bitlocker_volume "$tmp/r1.img" "$spec" && wr_make_bitlocker_volume "$tmp/r2.img" "$spec" &&
+		cmp -s "$tmp/r1.img" "$tmp/r2.img" || fail "two builds of the same volume differ"
+	rm -f "$tmp/r1.img" "$tmp/r1.img.plain" "$tmp/r2.img" "$tmp/r2.img.plain"
+}
+
 # The sector rules (tweak/IV of the physical sector, 512 and 4096-byte sectors) against
 # the SHA-256 of the plaintext that Windows' own volumes were recorded with.
 check_known_decryptions() {
@@ -164,6 +154,7 @@ wr_bitlk_unpack
 check_volume bitlk-aes-xts-128
 check_volume bitlk-aes-cbc-128
 check_metadata_areas_protected
+check_reproducible
 check_known_decryptions
 
 if [ "$failures" -ne 0 ]; then

@@ -2,6 +2,7 @@
  *
  *   wr-bitlk-fixture encrypt --template REAL.img --key RP --plain PLAIN.img --out ENC.img
  *   wr-bitlk-fixture decrypt --key RP --in ENC.img --out PLAIN.img|-
+ *   wr-bitlk-fixture placeholder-spec
  *   wr-bitlk-fixture reserve --template REAL.img --plain PLAIN.img
  *   wr-bitlk-fixture info IMG
  *
@@ -10,9 +11,10 @@
  * equals PLAIN.img on every sector that NTFS uses and on every non-zero sector. Free
  * all-zero sectors are not written: the output stays sparse, and they decrypt to noise,
  * as free space does on a real volume encrypted "used space only".
- * Sectors in the header and metadata areas read as zeros; data there is refused. reserve,
- * run on a freshly made NTFS before it is populated, gives those areas to placeholder
- * files so nothing lands there. */
+ * Sectors in the header and metadata areas read as zeros; data there is refused. So
+ * placeholder-spec prints the spec lines of empty placeholder files (as Windows' FVE2.*
+ * files in \System Volume Information), and reserve, run on a fresh NTFS with just
+ * those, gives each BitLocker area to its placeholder before anything else is added. */
 #include "bitlk-fixture.h"
 
 #include <errno.h>
@@ -375,6 +377,20 @@ static int cmd_reserve(const struct options *o)
 	return 0;
 }
 
+/* The spec lines (tests/tools/specs/README.md) that make the empty placeholders. */
+static int cmd_placeholder_spec(void)
+{
+	const char *path;
+
+	for (size_t i = 0; (path = bitlk_ntfs_placeholder(i)); i++) {
+		printf("file \"");
+		for (; *path; path++)
+			putchar(*path == '/' ? '\\' : *path);
+		printf("\" size=0\n");
+	}
+	return 0;
+}
+
 static void print_area(const char *name, const struct bitlk_area *a)
 {
 	printf("%-15s offset %" PRIu64 " size %" PRIu64 "\n", name, a->offset, a->size);
@@ -401,6 +417,7 @@ static int usage(FILE *f, int code)
 	fputs("Usage: wr-bitlk-fixture encrypt --template REAL.img --key RECOVERYPW "
 	      "--plain PLAIN.img --out ENC.img\n"
 	      "       wr-bitlk-fixture decrypt --key RECOVERYPW --in ENC.img --out PLAIN.img|-\n"
+	      "       wr-bitlk-fixture placeholder-spec\n"
 	      "       wr-bitlk-fixture reserve --template REAL.img --plain PLAIN.img\n"
 	      "       wr-bitlk-fixture info IMG\n", f);
 	return code;
@@ -432,6 +449,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage(stderr, 2);
+	if (!strcmp(argv[1], "placeholder-spec"))
+		return argc == 2 ? cmd_placeholder_spec() : usage(stderr, 2);
 	if (!strcmp(argv[1], "info"))
 		return argc == 3 ? cmd_info(argv[2]) : usage(stderr, 2);
 	if (parse_options(argc - 1, argv + 1, &o))

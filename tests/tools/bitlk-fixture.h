@@ -73,8 +73,11 @@ int bitlk_ntfs_bitmap_read(const char *path, struct bitlk_ntfs_bitmap *bm, char 
  * (where the backup boot sector lives). */
 bool bitlk_ntfs_in_use(const struct bitlk_ntfs_bitmap *bm, uint64_t off);
 void bitlk_ntfs_bitmap_free(struct bitlk_ntfs_bitmap *bm);
-/* Gives each BitLocker area of l to a placeholder file in \System Volume Information
- * of a freshly made NTFS image, so files added later never land there. */
+/* Gives each BitLocker area of l to its placeholder file, which must exist and be
+ * empty (made by the spec, so its times are reproducible), so that files added
+ * later never land there. */
 int bitlk_ntfs_reserve(const char *path, const struct bitlk_layout *l, char err[BITLK_ERR_LEN]);
+/* The NTFS path of placeholder i (0-2: metadata areas, 3: volume header), or NULL. */
+const char *bitlk_ntfs_placeholder(size_t i);
 
 #endif

@@ -16,9 +16,8 @@
 #include <ntfs-3g/attrib.h>
 #include <ntfs-3g/dir.h>
 #include <ntfs-3g/inode.h>
-#include <ntfs-3g/unistr.h>
 
-#define RESERVE_DIR "System Volume Information"
+#define RESERVE_DIR "/System Volume Information"
 #define RESERVED_AREAS 4 /* three metadata areas and the volume header */
 
 static int read_bits(ntfs_volume *vol, struct bitlk_ntfs_bitmap *bm, char err[BITLK_ERR_LEN])
@@ -69,19 +68,9 @@ void bitlk_ntfs_bitmap_free(struct bitlk_ntfs_bitmap *bm)
 	bm->bits = NULL;
 }
 
-static ntfs_inode *create_entry(ntfs_inode *dir, const char *name, mode_t type)
-{
-	ntfschar *uname = NULL;
-	int len = ntfs_mbstoucs(name, &uname);
-	ntfs_inode *ni = len > 0 ? ntfs_create(dir, 0, uname, (u8)len, type) : NULL;
-
-	free(uname);
-	return ni;
-}
-
 struct reservation {
 	const struct bitlk_area *area;
-	char name[32];
+	const char *path;
 	ntfs_inode *ni;
 	s64 first, count; /* clusters */
 };
@@ -144,19 +133,16 @@ static void plan_reservations(const struct bitlk_layout *l, uint32_t cluster_siz
 {
 	for (size_t i = 0; i < RESERVED_AREAS; i++) {
 		r[i].area = i < l->n_meta ? &l->meta[i] : &l->header;
-		if (i < l->n_meta)
-			snprintf(r[i].name, sizeof(r[i].name), "FVE2.metadata.%zu", i + 1);
-		else
-			snprintf(r[i].name, sizeof(r[i].name), "FVE2.volume-header");
+		r[i].path = bitlk_ntfs_placeholder(i);
 		r[i].first = (s64)(r[i].area->offset / cluster_size);
 		r[i].count = (s64)((r[i].area->offset + r[i].area->size + cluster_size - 1) /
 				   cluster_size) - r[i].first;
 	}
 }
 
-/* Creates every file first: a new MFT record may need clusters, which the masked
- * bitmap would refuse. */
-static int reserve_all(ntfs_volume *vol, ntfs_inode *dir, struct reservation r[RESERVED_AREAS],
+/* Opens every placeholder first: nothing else may need clusters while the bitmap is
+ * masked. */
+static int reserve_all(ntfs_volume *vol, struct reservation r[RESERVED_AREAS],
 		       char err[BITLK_ERR_LEN])
 {
 	s64 bytes = (s64)((vol->nr_clusters + 7) / 8);
@@ -166,21 +152,24 @@ static int reserve_all(ntfs_volume *vol, ntfs_inode *dir, struct reservation r[R
 	if (!saved || !work)
 		abort();
 	for (size_t i = 0; i < RESERVED_AREAS && !rc; i++)
-		if (!(r[i].ni = create_entry(dir, r[i].name, S_IFREG))) {
-			bitlk_set_err(err, "cannot create %s: %s", r[i].name, strerror(errno));
+		if (!(r[i].ni = ntfs_pathname_to_inode(vol, NULL, r[i].path))) {
+			bitlk_set_err(err, "cannot open %s (the spec must create it empty): %s",
+				      r[i].path, strerror(errno));
 			rc = -1;
 		}
 	for (size_t i = 0; i < RESERVED_AREAS && !rc; i++)
 		if (allocate_exactly(vol, &r[i], saved, work, bytes)) {
 			bitlk_set_err(err, "cannot give clusters %lld-%lld (BitLocker area at %llu) "
-				      "to %s: already in use?", (long long)r[i].first,
+				      "to %s: in use, or the file is not empty?", (long long)r[i].first,
 				      (long long)(r[i].first + r[i].count - 1),
-				      (unsigned long long)r[i].area->offset, r[i].name);
+				      (unsigned long long)r[i].area->offset, r[i].path);
 			rc = -1;
 		}
 	for (size_t i = 0; i < RESERVED_AREAS; i++)
-		if (r[i].ni)
-			ntfs_inode_close_in_dir(r[i].ni, dir);
+		if (r[i].ni && ntfs_inode_close(r[i].ni) && !rc) {
+			bitlk_set_err(err, "closing %s: %s", r[i].path, strerror(errno));
+			rc = -1;
+		}
 	free(saved);
 	free(work);
 	return rc;
@@ -190,28 +179,26 @@ int bitlk_ntfs_reserve(const char *path, const struct bitlk_layout *l, char err[
 {
 	struct reservation r[RESERVED_AREAS] = { 0 };
 	ntfs_volume *vol = ntfs_mount(path, 0);
-	ntfs_inode *root, *dir = NULL;
-	int rc = -1;
+	int rc;
 
 	if (!vol) {
 		bitlk_set_err(err, "%s: cannot open as NTFS: %s", path, strerror(errno));
 		return -1;
 	}
-	root = ntfs_inode_open(vol, FILE_root);
-	if (root)
-		dir = create_entry(root, RESERVE_DIR, S_IFDIR);
-	if (!dir)
-		bitlk_set_err(err, "%s: cannot create \\%s: %s", path, RESERVE_DIR, strerror(errno));
-	else {
-		plan_reservations(l, vol->cluster_size, r);
-		rc = reserve_all(vol, dir, r, err);
-		ntfs_inode_close_in_dir(dir, root);
-	}
-	if (root)
-		ntfs_inode_close(root);
+	plan_reservations(l, vol->cluster_size, r);
+	rc = reserve_all(vol, r, err);
 	if (ntfs_umount(vol, FALSE) && !rc) {
 		bitlk_set_err(err, "%s: closing NTFS: %s", path, strerror(errno));
 		rc = -1;
 	}
 	return rc;
+}
+
+const char *bitlk_ntfs_placeholder(size_t i)
+{
+	static const char *const names[RESERVED_AREAS] = {
+		RESERVE_DIR "/FVE2.metadata.1", RESERVE_DIR "/FVE2.metadata.2",
+		RESERVE_DIR "/FVE2.metadata.3", RESERVE_DIR "/FVE2.volume-header",
+	};
+	return i < RESERVED_AREAS ? names[i] : NULL;
 }

@@ -1,6 +1,6 @@
 # BitLocker test volumes with real NTFS contents, for host tests (POSIX sh).
 # Source it:  . "$WR_SOURCE/tests/tools/bitlk.sh"
-# Needs WR_TOOLS (wr-bitlk-fixture, and wr-mkfixture when built) and WR_SHARED (testdata/bitlk).
+# Needs WR_TOOLS (wr-bitlk-fixture, wr-mkfixture) and WR_SHARED (testdata/bitlk).
 #
 #   wr_bitlk_available            true when the Windows-made images are there
 #   wr_make_bitlocker_volume OUT SPEC [TEMPLATE]
@@ -60,60 +60,23 @@ wr_bitlk_conf() {
 	}
 }
 
-# Without wr-mkfixture (Task A's): the "dir" and "file PATH [size=N] [content=zero|...]"
-# lines of SPEC copied in through an ntfs-3g FUSE mount.
-wr_bitlk_populate_fallback() {
-	_wb_img=$1 _wb_spec=$2
-	_wb_mnt=$(mktemp -d) || return 1
-	# In the foreground, so waiting for it tells when the image is fully written.
-	ntfs-3g -o no_detach "$_wb_img" "$_wb_mnt" >/dev/null 2>&1 &
-	_wb_pid=$!
-	while ! mountpoint -q "$_wb_mnt"; do
-		kill -0 "$_wb_pid" 2>/dev/null || { rmdir "$_wb_mnt"; return 1; }
-		sleep 0.1
-	done
-	_wb_rc=0
-	tr '\\' '/' <"$_wb_spec" | while read -r _wb_kind _wb_path _wb_rest; do
-		case "$_wb_kind" in
-		dir) mkdir -p "$_wb_mnt/$_wb_path" ;;
-		file)
-			_wb_size=4096 _wb_fill=A
-			for _wb_opt in $_wb_rest; do
-				case "$_wb_opt" in
-				size=*) _wb_size=${_wb_opt#size=} ;;
-				content=zero) _wb_fill=zero ;;
-				esac
-			done
-			mkdir -p "$_wb_mnt/$(dirname "$_wb_path")" &&
-				if [ "$_wb_fill" = zero ]; then
-					head -c "$_wb_size" /dev/zero
-				else
-					yes "$_wb_path" | head -c "$_wb_size"
-				fi >"$_wb_mnt/$_wb_path"
-			;;
-		esac || exit 1
-	done || _wb_rc=1
-	fusermount -u "$_wb_mnt" || _wb_rc=1
-	wait "$_wb_pid" || _wb_rc=1
-	rmdir "$_wb_mnt"
-	return $_wb_rc
-}
-
 # wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG]: an NTFS made as fixtures.sh's
-# wr_make_volume makes it, with TEMPLATE_IMG's BitLocker areas given to placeholder files
+# wr_make_volume makes it (same mkntfs options, so reproducible), with TEMPLATE_IMG's BitLocker areas given to placeholder files
 # (\System Volume Information\FVE2.*) before SPEC is added, so no file lands there.
 wr_bitlk_make_plain() {
 	_wb_img=$1
 	rm -f "$_wb_img" && truncate -s "$2" "$_wb_img" &&
-		mkntfs -F -Q -q -s 512 -c 4096 -L WINDOWS "$_wb_img" >/dev/null 2>&1 || return 1
+		mkntfs -F -Q -q -T -s 512 -c 4096 -L WINDOWS "$_wb_img" >/dev/null 2>&1 || return 1
 	if [ -n "${4:-}" ]; then
-		"$WR_TOOLS/wr-bitlk-fixture" reserve --template "$4" --plain "$_wb_img" || return 1
+		"$WR_TOOLS/wr-bitlk-fixture" placeholder-spec >"$_wb_img.placeholders" &&
+			"$WR_TOOLS/wr-mkfixture" "$_wb_img" "$_wb_img.placeholders" &&
+			"$WR_TOOLS/wr-bitlk-fixture" reserve --template "$4" --plain "$_wb_img" || {
+			rm -f "$_wb_img.placeholders"
+			return 1
+		}
+		rm -f "$_wb_img.placeholders"
 	fi
-	if [ -x "$WR_TOOLS/wr-mkfixture" ]; then
-		"$WR_TOOLS/wr-mkfixture" "$_wb_img" "$3"
-	else
-		wr_bitlk_populate_fallback "$_wb_img" "$3"
-	fi
+	"$WR_TOOLS/wr-mkfixture" "$_wb_img" "$3"
 }
 
 wr_make_bitlocker_volume() {
