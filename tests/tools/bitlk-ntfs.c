@@ -53,13 +53,18 @@ int bitlk_ntfs_bitmap_read(const char *path, struct bitlk_ntfs_bitmap *bm, char 
 	return r;
 }
 
+static bool get_bit(const unsigned char *bits, s64 c)
+{
+	return bits[c / 8] & (1u << (c % 8));
+}
+
 bool bitlk_ntfs_in_use(const struct bitlk_ntfs_bitmap *bm, uint64_t off)
 {
 	uint64_t cluster = off / bm->cluster_size;
 
 	if (cluster >= bm->clusters)
 		return true;
-	return bm->bits[cluster / 8] & (1u << (cluster % 8));
+	return get_bit(bm->bits, (s64)cluster);
 }
 
 void bitlk_ntfs_bitmap_free(struct bitlk_ntfs_bitmap *bm)
@@ -78,7 +83,7 @@ struct reservation {
 static bool clusters_free(const unsigned char *bits, s64 first, s64 count)
 {
 	for (s64 c = first; c < first + count; c++)
-		if (bits[c / 8] & (1u << (c % 8)))
+		if (get_bit(bits, c))
 			return false;
 	return true;
 }
@@ -90,11 +95,6 @@ static void put_bit(unsigned char *dst, s64 c, bool value)
 		dst[c / 8] |= (unsigned char)(1u << (c % 8));
 	else
 		dst[c / 8] &= (unsigned char)~(1u << (c % 8));
-}
-
-static bool get_bit(const unsigned char *bits, s64 c)
-{
-	return bits[c / 8] & (1u << (c % 8));
 }
 
 /* Makes the allocator's only choice the reserved clusters: every other cluster is
