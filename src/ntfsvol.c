@@ -406,6 +406,69 @@ int wr_ntfs_read_all(struct wr_ntfs *nv, uint64_t mref, size_t max, uint8_t **bu
 	return rc;
 }
 
+static FILE_NAME_ATTR *name_attr(ntfs_attr_search_ctx *ctx)
+{
+	return (FILE_NAME_ATTR *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
+}
+
+/* The FILE_NAME of ni in dir equal to name, and whether ni has a DOS name there. */
+static FILE_NAME_ATTR *find_link(ntfs_attr_search_ctx *ctx, u64 dir, const ntfschar *name,
+				 u8 len, bool *has_dos, u32 *fn_len)
+{
+	FILE_NAME_ATTR *found = NULL;
+	*has_dos = false;
+	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+		FILE_NAME_ATTR *fn = name_attr(ctx);
+		if (MREF_LE(fn->parent_directory) != dir)
+			continue;
+		if (fn->file_name_type == FILE_NAME_DOS)
+			*has_dos = true;
+		else if (fn->file_name_length == len &&
+			 !memcmp(fn->file_name, name, len * sizeof(ntfschar))) {
+			found = fn;
+			*fn_len = le32_to_cpu(ctx->attr->value_length);
+		}
+	}
+	return found;
+}
+
+static int retype_index_entry(ntfs_inode *dir_ni, FILE_NAME_ATTR *fn, u32 fn_len)
+{
+	ntfs_index_context *ictx = ntfs_index_ctx_get(dir_ni, NTFS_INDEX_I30, 4);
+	int rc = -EIO;
+	if (ictx && !ntfs_index_lookup(fn, (int)fn_len, ictx)) {
+		((FILE_NAME_ATTR *)ictx->data)->file_name_type = FILE_NAME_POSIX;
+		ntfs_index_entry_mark_dirty(ictx);
+		rc = 0;
+	}
+	if (ictx)
+		ntfs_index_ctx_put(ictx);
+	return rc;
+}
+
+/* libntfs-3g removes a Win32 name only together with its DOS twin, but Windows
+ * with 8.3 names disabled writes Win32 names alone. Such a lone name is what
+ * libntfs-3g calls POSIX: retype it in the record and the index so it can go. */
+static int prepare_lone_win32_name(ntfs_inode *ni, ntfs_inode *dir_ni,
+				   const struct wr_entry *entry)
+{
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	if (!ctx)
+		return -errno;
+	bool has_dos;
+	u32 fn_len = 0;
+	FILE_NAME_ATTR *fn = find_link(ctx, dir_ni->mft_no, (const ntfschar *)entry->uname,
+				       (u8)entry->uname_len, &has_dos, &fn_len);
+	int rc = 0;
+	if (fn && fn->file_name_type == FILE_NAME_WIN32 && !has_dos) {
+		fn->file_name_type = FILE_NAME_POSIX;
+		ntfs_inode_mark_dirty(ni);
+		rc = retype_index_entry(dir_ni, fn, fn_len);
+	}
+	ntfs_attr_put_search_ctx(ctx);
+	return rc;
+}
+
 int wr_ntfs_unlink(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entry)
 {
 	ntfs_inode *dir_ni = ntfs_inode_open(nv->vol, dir);
@@ -416,6 +479,12 @@ int wr_ntfs_unlink(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entr
 		int e = errno;
 		ntfs_inode_close(dir_ni);
 		return -e;
+	}
+	int rc = prepare_lone_win32_name(ni, dir_ni, entry);
+	if (rc) {
+		ntfs_inode_close(ni);
+		ntfs_inode_close(dir_ni);
+		return rc;
 	}
 	/* ntfs_delete closes both inodes, whatever it returns. */
 	if (ntfs_delete(nv->vol, NULL, ni, dir_ni, (ntfschar *)entry->uname,
