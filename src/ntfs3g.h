@@ -20,5 +20,6 @@
 #include <ntfs-3g/logfile.h>
 #include <ntfs-3g/layout.h>
 #include <ntfs-3g/cache.h>
+#include <ntfs-3g/index.h>
 
 #endif
