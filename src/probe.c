@@ -63,6 +63,20 @@ static char *probe_value(blkid_probe pr, const char *name)
 	return blkid_probe_lookup_value(pr, name, &v, NULL) == 0 ? wr_xstrdup(v) : NULL;
 }
 
+/* libblkid also checks the MFT and so misses an NTFS whose metadata is damaged;
+ * its boot sector still says what it is, and a damaged Windows volume must be
+ * reported as such, not passed over as "not Windows". */
+static void probe_boot_sector_id(int fd, struct wr_volume *vol)
+{
+	char oem[8];
+	if (pread(fd, oem, sizeof(oem), (off_t)vol->offset + 3) != (ssize_t)sizeof(oem))
+		return;
+	if (!memcmp(oem, "NTFS    ", 8))
+		vol->fs_type = wr_xstrdup("ntfs");
+	else if (!memcmp(oem, "-FVE-FS-", 8))
+		vol->fs_type = wr_xstrdup("BitLocker");
+}
+
 /* Filesystem type, label and serial of the bytes [offset, offset+size) of fd. */
 static void probe_content(int fd, struct wr_volume *vol)
 {
@@ -80,6 +94,8 @@ static void probe_content(int fd, struct wr_volume *vol)
 		}
 	}
 	blkid_free_probe(pr);
+	if (!vol->fs_type)
+		probe_boot_sector_id(fd, vol);
 }
 
 static char *partition_type_text(blkid_partition part)
