@@ -227,8 +227,11 @@ static int lookup_child(ntfs_volume *vol, uint64_t dir, const char *name, uint64
 	if (!dir_ni) {
 		rc = -errno;
 	} else {
+		/* Only "no such name" means absent: a read error must not make a
+		 * folder that is there look missing (the fix would be skipped). */
+		errno = 0;
 		u64 mref = ntfs_inode_lookup_by_name(dir_ni, uname, len);
-		rc = mref == (u64)-1 ? -ENOENT : 0;
+		rc = mref != (u64)-1 ? 0 : errno ? -errno : -ENOENT;
 		*child = MREF(mref);
 		ntfs_inode_close(dir_ni);
 	}

@@ -34,12 +34,17 @@ enum wr_content_class wr_classify_content(const uint8_t *data, size_t len)
 	return WR_CONTENT_ZERO;
 }
 
-static bool is_directory_at(struct wr_ntfs *nv, const char *path)
+/* 0 with *is_dir (absent or behind a link: false), or -errno when the path
+ * could not be read: an I/O error must not pass for "no Windows here". */
+static int directory_at(struct wr_ntfs *nv, const char *path, bool *is_dir)
 {
 	uint64_t mref;
-	enum wr_entry_kind kind;
-	return wr_ntfs_lookup(nv, path, &mref) == 0 && wr_ntfs_kind(nv, mref, &kind) == 0 &&
-	       kind == WR_ENTRY_DIR;
+	enum wr_entry_kind kind = WR_ENTRY_OTHER;
+	int rc = wr_ntfs_lookup(nv, path, &mref);
+	if (!rc)
+		rc = wr_ntfs_kind(nv, mref, &kind);
+	*is_dir = !rc && kind == WR_ENTRY_DIR;
+	return rc == -ENOENT || rc == -ELOOP ? 0 : rc;
 }
 
 static void describe_file(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file *f)
@@ -79,12 +84,14 @@ static int list_channel_files(struct wr_ntfs *nv, uint64_t *dir, struct wr_entry
 }
 
 /* Only regular files are channel files: a folder or a link named like one is
- * somebody else's and stays. */
-static bool is_channel_file(struct wr_ntfs *nv, const struct wr_entry *e)
+ * somebody else's and stays. Returns 1 or 0, or -errno when the file's record
+ * cannot be read (a match must not vanish from the plan on a read error). */
+static int is_channel_file(struct wr_ntfs *nv, const struct wr_entry *e)
 {
 	enum wr_entry_kind kind = e->kind;
-	if (kind == WR_ENTRY_FILE && wr_ntfs_kind(nv, e->mref, &kind))
-		return false;
+	int rc = kind == WR_ENTRY_FILE ? wr_ntfs_kind(nv, e->mref, &kind) : 0;
+	if (rc)
+		return rc;
 	if (kind != WR_ENTRY_FILE)
 		wr_log(WR_LOG_INFO, "%s\\%s is not a regular file: left alone", WR_CS_DIR, e->name);
 	return kind == WR_ENTRY_FILE;
@@ -92,11 +99,15 @@ static bool is_channel_file(struct wr_ntfs *nv, const struct wr_entry *e)
 
 int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
 {
-	vol->windows = is_directory_at(nv, "\\Windows\\System32");
+	int rc = directory_at(nv, "\\Windows\\System32", &vol->windows);
+	if (rc) {
+		wr_set_message(&vol->message, "cannot read \\Windows\\System32: %s", strerror(-rc));
+		return rc;
+	}
 	uint64_t dir;
 	struct wr_entry *entries;
 	size_t count;
-	int rc = list_channel_files(nv, &dir, &entries, &count);
+	rc = list_channel_files(nv, &dir, &entries, &count);
 	if (rc == -ENOENT || rc == -ENOTDIR)
 		return 0;
 	if (rc == -ELOOP) {
@@ -108,11 +119,16 @@ int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
 		wr_set_message(&vol->message, "cannot read %s: %s", WR_CS_DIR, strerror(-rc));
 		return rc;
 	}
-	for (size_t i = 0; i < count; i++)
-		if (is_channel_file(nv, &entries[i]))
+	for (size_t i = 0; i < count && rc >= 0; i++) {
+		rc = is_channel_file(nv, &entries[i]);
+		if (rc > 0)
 			describe_file(nv, &entries[i], wr_volume_add_file(vol));
+		else if (rc < 0)
+			wr_set_message(&vol->message, "cannot read %s\\%s: %s", WR_CS_DIR,
+				       entries[i].name, strerror(-rc));
+	}
 	wr_entries_free(entries, count);
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 static const struct wr_entry *find_entry(const struct wr_entry *entries, size_t count,
