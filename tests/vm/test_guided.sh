@@ -11,7 +11,7 @@ cat >"$VM_TMP/dialog" <<'STEPS'
 expect press Enter to start
 send \r
 expect C-00000291-00000000-00000032.sys
-expect \[y/N\]
+expect Delete the 5 files marked 'would delete' above\? \[y/N\]
 send y\r
 expect Done: 5 files deleted
 expect Remove the stick and press Enter to restart

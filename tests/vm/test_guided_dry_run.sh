@@ -10,10 +10,11 @@ cat >"$VM_TMP/dialog" <<'STEPS'
 expect press Enter to start
 send \r
 expect C-00000291-00000000-00000032.sys
-expect \[y/N\]
+expect Delete the 5 files marked 'would delete' above\? \[y/N\]
 send n\r
 expect Remove the stick and press Enter to restart
 send \r
 STEPS
 vm_boot uefi-sb nvme "$VM_TMP/dialog" 240
 vm_check_untouched
+vm_check_reports

@@ -93,8 +93,17 @@ vm_boot() {
 		"$limit" "$dialog" "$@"; then
 		echo "--- serial console (last 60 lines) ---"
 		tr -d '\r' <"$VM_TMP/console.log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | tail -n 60
+		vm_keep_console
 		vm_fail "the VM run did not go as expected"
 	fi
+	vm_keep_console
+}
+
+# The serial console transcript stays in the build tree for people and CI artifacts.
+vm_keep_console() {
+	name=$(basename "$0" .sh)
+	[ -d "${WR_BUILD:-}/tests/vm" ] || return 0
+	tr -d '\r' <"$VM_TMP/console.log" >"$WR_BUILD/tests/vm/$name.console.log" || true
 }
 
 # Path and size of every file and folder of NTFS partition $2 of disk $1 (times
