@@ -1,0 +1,73 @@
+# BitLocker through the CLI, on the real Windows-made volumes of ../shared/testdata/bitlk:
+# Key IDs shown, keys accepted or rejected, typos pinned to their block, keys never echoed.
+. "$WR_SOURCE/tests/host/lib.sh"
+data=$WR_SHARED/testdata/bitlk/bitlk-images.tar.xz
+if [ ! -f "$data" ]; then
+	echo "skipped: ../shared/testdata/bitlk not found"
+	exit 77
+fi
+tar -xJf "$data" -C "$T"
+imgs=$T/bitlk-images
+conf() {  # conf IMAGE KEY: a value from images.conf
+	sed -n "/^\[$1\]/,/^\[/p" "$imgs/images.conf" | sed -n "s/^$2=//p"
+}
+upper() { tr a-f A-F; }
+img=$imgs/bitlk-aes-xts-128.img
+rp=$(conf bitlk-aes-xts-128 RP)
+keyid=$(conf bitlk-aes-xts-128 RP_VMK_GUID | upper)
+# A well-formed key (every block a multiple of 11) that is not this volume's.
+wrong=$(conf bitlk-aes-xts-256 RP)
+
+wr scan --json "$img" >"$T/locked.json" 2>"$T/err"
+check "no key: exit 4 (fix needed: locked)" test "$rc" -eq 4
+check "no key: status locked" test "$(jq -r '.volumes[0].status' "$T/locked.json")" = locked
+check "no key: the Key ID is listed" test "$(jq -r '.volumes[0].key_ids[0]' "$T/locked.json")" = "$keyid"
+check "no key: encryption is bitlocker" test "$(jq -r '.volumes[0].encryption' "$T/locked.json")" = bitlocker
+check "no key: the message names the Key ID" sh -c "jq -r '.volumes[0].message' '$T/locked.json' | grep -q '$keyid'"
+
+wr scan --json --recovery-key "$rp" "$img" >"$T/right.json" 2>"$T/right.err"
+check "right key: accepted" test "$(jq -r '.volumes[0].key_check' "$T/right.json")" = accepted
+if [ ! -e /dev/mapper/control ]; then
+	check "right key, no device-mapper: exit 8 and the module to load is named" sh -c \
+		"test $rc -eq 8 && jq -r '.volumes[0].open_error' '$T/right.json' | grep -q 'modprobe dm_crypt dm_zero'"
+fi
+check "right key: the key appears nowhere in the output" sh -c \
+	"! grep -q '$rp' '$T/right.json' '$T/right.err'"
+
+wr scan --json --recovery-key "$wrong" "$img" >"$T/wrong.json" 2>/dev/null
+check "wrong key: rejected" test "$(jq -r '.volumes[0].key_check' "$T/wrong.json")" = rejected
+check "wrong key: still locked, exit 4" sh -c \
+	"test $rc -eq 4 && test \"\$(jq -r '.volumes[0].status' '$T/wrong.json')\" = locked"
+
+typo=$(echo "$rp" | sed 's/^\(\([0-9]*-\)\{2\}\)[0-9]\([0-9]*\)/\19\3/')
+wr scan --recovery-key "$typo" "$img" >/dev/null 2>"$T/typo.err"
+check "typo in block 3: usage error, nothing tried" test "$rc" -eq 16
+check "typo in block 3: the message names block 3" grep -q "block 3 (" "$T/typo.err"
+for sep in "" " "; do
+	wr scan --json --recovery-key "$(echo "$rp" | tr - "${sep:- }" | tr -d "$([ -z "$sep" ] && echo ' ')")" \
+		"$img" >"$T/sep.json" 2>/dev/null
+	check "key with '${sep:-no}' separators: accepted" test \
+		"$(jq -r '.volumes[0].key_check' "$T/sep.json")" = accepted
+done
+
+# A CrowdStrike-style export of 10,000 keys holding this volume's Key ID.
+{
+	printf '\357\273\277KeyID,RecoveryKey\r\n'
+	i=0
+	while [ $i -lt 9999 ]; do
+		printf '{%08X-0000-4000-8000-%012X},%s\r\n' "$i" "$i" "$wrong"
+		i=$((i + 1))
+	done
+	printf '{%s},%s\r\n' "$(echo "$keyid" | tr A-F a-f)" "$rp"
+} >"$T/BitLockerKeys.csv"
+wr scan --json --keys "$T/BitLockerKeys.csv" "$img" >"$T/keys.json" 2>/dev/null
+check "keys file (10,000 rows, BOM, CRLF, braces, lower case): accepted" test \
+	"$(jq -r '.volumes[0].key_check' "$T/keys.json")" = accepted
+
+# Every real volume: reported with its own words, never a crash.
+for f in "$imgs"/*.img; do
+	wr scan --json "$f" >"$T/any.json" 2>"$T/any.err"
+	check "$(basename "$f"): reported (exit 4 or 8), BitLocker with a message" sh -c \
+		"{ test $rc -eq 4 || test $rc -eq 8; } && jq -e '.volumes[0].encryption == \"bitlocker\" and (.volumes[0].message | length > 0)' '$T/any.json' >/dev/null"
+done
+finish
