@@ -264,6 +264,7 @@ static void fix_all(struct wr_report *rep, struct session *sessions,
 {
 	if (!wants_fix(rep))
 		return;
+	wr_report_finish(rep);  /* the plan shown for confirmation has its result */
 	if (o->confirm && !o->confirm(o->confirm_ctx, rep)) {
 		for (size_t i = 0; i < rep->nvolumes; i++)
 			if (rep->volumes[i].status == WR_VOL_FIX_NEEDED)
