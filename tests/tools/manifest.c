@@ -81,6 +81,33 @@ static void print_hash(ntfs_inode *ni)
 	putchar('\n');
 }
 
+/* The folders above the one being walked: a damaged (or hostile) index that leads
+ * back to one of them is printed as a loop, not walked forever. */
+#define MAX_DEPTH 256
+static u64 ancestors[MAX_DEPTH];
+static int depth;
+
+static bool is_ancestor(MFT_REF dir)
+{
+	for (int i = 0; i < depth; i++)
+		if (ancestors[i] == MREF(dir))
+			return true;
+	return false;
+}
+
+static void walk(ntfs_volume *vol, MFT_REF dir, const char *path);
+
+static void walk_child_dir(ntfs_volume *vol, MFT_REF dir, const char *path)
+{
+	if (is_ancestor(dir) || depth == MAX_DEPTH) {
+		printf("%s\tloop\t-\t-\n", path);
+		return;
+	}
+	ancestors[depth++] = MREF(dir);
+	walk(vol, dir, path);
+	depth--;
+}
+
 static void walk(ntfs_volume *vol, MFT_REF dir, const char *path)
 {
 	ntfs_inode *ni = ntfs_inode_open(vol, dir);
@@ -100,7 +127,7 @@ static void walk(ntfs_volume *vol, MFT_REF dir, const char *path)
 			printf("%s\tdir\t-\t-\n", child);
 			if (ci)
 				ntfs_inode_close(ci);
-			walk(vol, l.items[i].mref, child);
+			walk_child_dir(vol, l.items[i].mref, child);
 		} else if (ci) {
 			printf("%s\t%s", child, reparse ? "reparse" : "file");
 			print_hash(ci);
@@ -123,7 +150,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wr-ntfs-manifest: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	walk(vol, FILE_root, "");
+	walk_child_dir(vol, FILE_root, "");
 	ntfs_umount(vol, FALSE);
 	return 0;
 }
