@@ -114,6 +114,15 @@ static int reset_journal(struct wr_ntfs *nv)
 	return keep_dirty(nv);
 }
 
+/* A device shorter than its volume (a truncated image, a damaged partition
+ * table) reads as errors wherever the end is missing: a missing $LogFile would
+ * pass for an unclean journal. Such a volume is not opened at all. */
+static bool cut_short(const struct wr_ntfs *nv)
+{
+	s64 bytes = ntfs_device_size_get(nv->dev, 1);
+	return bytes > 0 && (u64)nv->vol->nr_clusters * nv->vol->cluster_size > (u64)bytes;
+}
+
 int wr_ntfs_open(const struct wr_range *range, unsigned flags, struct wr_ntfs **out, char **err)
 {
 	struct wr_ntfs *nv = wr_xcalloc(1, sizeof(*nv));
@@ -127,6 +136,12 @@ int wr_ntfs_open(const struct wr_range *range, unsigned flags, struct wr_ntfs **
 		wr_blockdev_free(nv->dev);
 		free(nv);
 		return -e;
+	}
+	if (cut_short(nv)) {
+		*err = wr_xasprintf("%s is shorter than the NTFS volume on it (a truncated image "
+			"or a damaged partition table)", range->path);
+		wr_ntfs_close(nv);
+		return -EIO;
 	}
 	ntfs_create_lru_caches(nv->vol);
 	/* Windows compares names case-insensitively; lookups through the index
@@ -216,6 +231,32 @@ int wr_ntfs_kind(struct wr_ntfs *nv, uint64_t mref, enum wr_entry_kind *kind)
 	return 0;
 }
 
+/* 0 when inode child has a name in directory dir, -EUCLEAN when it has none:
+ * a damaged index entry can point anywhere, even back up the path, and the
+ * fix must never act on a folder it reached that way. */
+static int check_parent(ntfs_volume *vol, uint64_t child, uint64_t dir)
+{
+	ntfs_inode *ni = ntfs_inode_open(vol, child);
+	if (!ni)
+		return -errno;
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	int rc = ctx ? -EUCLEAN : -errno;
+	while (rc == -EUCLEAN &&
+	       !ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+		const ATTR_RECORD *a = ctx->attr;
+		const FILE_NAME_ATTR *fn = (const FILE_NAME_ATTR *)((const u8 *)a +
+			le16_to_cpu(a->value_offset));
+		if (!a->non_resident && MREF_LE(fn->parent_directory) == dir)
+			rc = 0;
+	}
+	if (rc == -EUCLEAN && errno != ENOENT)
+		rc = -errno;
+	if (ctx)
+		ntfs_attr_put_search_ctx(ctx);
+	ntfs_inode_close(ni);
+	return rc;
+}
+
 static int lookup_child(ntfs_volume *vol, uint64_t dir, const char *name, uint64_t *child)
 {
 	ntfschar *uname;
@@ -236,7 +277,7 @@ static int lookup_child(ntfs_volume *vol, uint64_t dir, const char *name, uint64
 		ntfs_inode_close(dir_ni);
 	}
 	free(uname);
-	return rc;
+	return rc ? rc : check_parent(vol, *child, dir);
 }
 
 int wr_ntfs_lookup(struct wr_ntfs *nv, const char *windows_path, uint64_t *mref)

@@ -115,6 +115,12 @@ int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
 			"link: winrescue does not follow links, nothing was changed", WR_CS_DIR);
 		return rc;
 	}
+	if (rc == -EUCLEAN) {
+		wr_set_message(&vol->message, "the folder index on the way to %s is damaged (an "
+			"entry points to another folder): nothing was changed; let Windows check the "
+			"disk (chkdsk /f) first", WR_CS_DIR);
+		return rc;
+	}
 	if (rc) {
 		wr_set_message(&vol->message, "cannot read %s: %s", WR_CS_DIR, strerror(-rc));
 		return rc;
