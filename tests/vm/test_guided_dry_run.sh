@@ -4,7 +4,7 @@
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 vm_init
 vm_make_windows_disk "$VM_TMP/disk.img"
-vm_windows_snapshot "$VM_TMP/disk.img" before
+vm_windows_snapshot before
 vm_make_stick "$VM_TMP/stick.img"
 cat >"$VM_TMP/dialog" <<'STEPS'
 expect press Enter to start

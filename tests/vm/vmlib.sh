@@ -54,7 +54,7 @@ vm_make_windows_disk() {
 # (with the CR LF line ends Notepad would leave).
 vm_make_stick() {
 	cp "$WR_IMAGE/winrescue-usb.img" "$1"
-	[ $# -ge 2 ] || return 0
+	[ -n "${2:-}" ] || return 0
 	printf '%s\n' "$2" | sed 's/$/\r/' >"$VM_TMP/auto.conf"
 	mcopy -i "$1@@$VM_STICK_OFFSET" "$VM_TMP/auto.conf" ::/winrescue/auto.conf
 }
@@ -106,12 +106,16 @@ vm_keep_console() {
 	tr -d '\r' <"$VM_TMP/console.log" >"$WR_BUILD/tests/vm/$name.console.log" || true
 }
 
-# Path and size of every file and folder of NTFS partition $2 of disk $1 (times
-# are left out: deleting a file changes its folder's times).
+# The Windows volume of the disk, as an NTFS image in $VM_TMP/vol.img.
+vm_windows_volume() {
+	dd if="$VM_TMP/disk.img" of="$VM_TMP/vol.img" bs=1M skip="$VM_WIN_START" \
+		count="$VM_WIN_MIB" status=none
+}
+
+# Path and size of every file and folder of the volume (times are left out:
+# deleting a file changes its folder's times).
 vm_ntfs_listing() {
-	vol=$VM_TMP/vol.img
-	dd if="$1" of="$vol" bs=1M skip="$2" count="$3" status=none
-	ntfsls -f -R -l -a "$vol" 2>/dev/null | awk '
+	ntfsls -f -R -l -a "$VM_TMP/vol.img" 2>/dev/null | awk '
 		/^\// { dir = substr($0, 1, length($0) - 1); next }
 		NF >= 6 {
 			name = $0; sub(/^ *[0-9]+ +[A-Za-z]+ +[0-9]+ +[0-9:]+ +[0-9]+ /, "", name)
@@ -122,12 +126,10 @@ vm_ntfs_listing() {
 # SHA-256 of each file left in the CrowdStrike folder: the files next to the
 # faulty ones are the ones a wrong match would hurt.
 vm_crowdstrike_sums() {
-	vol=$VM_TMP/vol.img
-	dd if="$1" of="$vol" bs=1M skip="$VM_WIN_START" count="$VM_WIN_MIB" status=none
 	cs=/Windows/System32/drivers/CrowdStrike
-	ntfsls -f -p "$cs" "$vol" 2>/dev/null | LC_ALL=C sort | while read -r f; do
+	ntfsls -f -p "$cs" "$VM_TMP/vol.img" 2>/dev/null | LC_ALL=C sort | while read -r f; do
 		case $f in . | ..) continue ;; esac
-		printf '%s %s\n' "$(ntfscat -f "$vol" "$cs/$f" 2>/dev/null | sha256sum | cut -c1-16)" "$f"
+		printf '%s %s\n' "$(ntfscat -f "$VM_TMP/vol.img" "$cs/$f" 2>/dev/null | sha256sum | cut -c1-16)" "$f"
 	done
 }
 
@@ -136,18 +138,22 @@ vm_expected_deletions() {
 	cut -f1,2 "$VM_SPECS/windows.expect" | tr '\\' '/' | LC_ALL=C sort
 }
 
+# vm_windows_snapshot NAME: the disk's hash, the Windows volume's listing and the
+# CrowdStrike folder's sums, in $VM_TMP/NAME.*
 vm_windows_snapshot() {
-	vm_ntfs_listing "$VM_TMP/disk.img" "$VM_WIN_START" "$VM_WIN_MIB" >"$VM_TMP/$2.list"
-	grep -q '/Windows/System32/ntoskrnl.exe' "$VM_TMP/$2.list" ||
-		vm_fail "ntfsls cannot read the Windows volume ($2)"
-	vm_crowdstrike_sums "$VM_TMP/disk.img" >"$VM_TMP/$2.sums"
-	sha256sum "$1" | cut -d' ' -f1 >"$VM_TMP/$2.disk"
+	sha256sum "$VM_TMP/disk.img" | cut -d' ' -f1 >"$VM_TMP/$1.disk"
+	vm_windows_volume
+	vm_ntfs_listing >"$VM_TMP/$1.list"
+	grep -q '/Windows/System32/ntoskrnl.exe' "$VM_TMP/$1.list" ||
+		vm_fail "ntfsls cannot read the Windows volume ($1)"
+	vm_crowdstrike_sums >"$VM_TMP/$1.sums"
+	rm -f "$VM_TMP/vol.img"
 }
 
 # Exactly the expected files are gone; nothing else in the volume changed, the
 # other files of the CrowdStrike folder have their old content.
 vm_check_fixed() {
-	vm_windows_snapshot "$VM_TMP/disk.img" after
+	vm_windows_snapshot after
 	vm_expected_deletions >"$VM_TMP/expected"
 	LC_ALL=C comm -23 "$VM_TMP/before.list" "$VM_TMP/after.list" >"$VM_TMP/gone"
 	LC_ALL=C comm -13 "$VM_TMP/before.list" "$VM_TMP/after.list" >"$VM_TMP/new"
