@@ -198,20 +198,9 @@ void wr_keysource_free(struct wr_keysource *ks)
 
 /* ------------------------------------------------------------- inspect */
 
-static void clear_bitlocker(struct wr_bitlocker *bl)
-{
-	for (size_t i = 0; i < bl->nprotectors; i++)
-		free(bl->protectors[i].type);
-	free(bl->protectors);
-	free(bl->cipher);
-	free(bl->unlocked_with);
-	free(bl->open_error);
-	memset(bl, 0, sizeof(*bl));
-}
-
 static void fill_model(struct wr_volume *vol, const struct wr_fve_info *info)
 {
-	clear_bitlocker(&vol->bitlocker);
+	wr_bitlocker_clear(&vol->bitlocker);
 	vol->encryption = WR_ENC_BITLOCKER;
 	for (size_t i = 0; i < info->nprotectors; i++) {
 		struct wr_protector *p = wr_bitlocker_add_protector(&vol->bitlocker);

@@ -21,7 +21,7 @@ static void file_free(struct wr_file *f)
 	free(f->error);
 }
 
-static void bitlocker_free(struct wr_bitlocker *bl)
+void wr_bitlocker_clear(struct wr_bitlocker *bl)
 {
 	for (size_t i = 0; i < bl->nprotectors; i++)
 		free(bl->protectors[i].type);
@@ -29,6 +29,7 @@ static void bitlocker_free(struct wr_bitlocker *bl)
 	free(bl->cipher);
 	free(bl->unlocked_with);
 	free(bl->open_error);
+	memset(bl, 0, sizeof(*bl));
 }
 
 static void volume_free(struct wr_volume *v)
@@ -41,7 +42,7 @@ static void volume_free(struct wr_volume *v)
 	free(v->serial);
 	free(v->in_use);
 	free(v->message);
-	bitlocker_free(&v->bitlocker);
+	wr_bitlocker_clear(&v->bitlocker);
 	for (size_t i = 0; i < v->nfiles; i++)
 		file_free(&v->files[i]);
 	free(v->files);

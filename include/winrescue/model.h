@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
-/* The overall result is also the process exit code (docs/exit-codes.md).
+/* The overall result is also the process exit code (docs/report.md).
  * When volumes disagree the most serious wins: see wr_result_worse(). */
 enum wr_result {
 	WR_RESULT_NOTHING_TO_FIX = 0,
@@ -117,6 +117,8 @@ void wr_report_free(struct wr_report *rep);
 struct wr_volume *wr_report_add_volume(struct wr_report *rep);
 struct wr_file *wr_volume_add_file(struct wr_volume *vol);
 struct wr_protector *wr_bitlocker_add_protector(struct wr_bitlocker *bl);
+/* Frees what bl holds and leaves it empty. */
+void wr_bitlocker_clear(struct wr_bitlocker *bl);
 /* Computes rep->result from the volumes and returns it. */
 enum wr_result wr_report_finish(struct wr_report *rep);
 enum wr_result wr_result_worse(enum wr_result a, enum wr_result b);
