@@ -59,12 +59,14 @@ vm_make_stick() {
 	mcopy -i "$1@@$VM_STICK_OFFSET" "$VM_TMP/auto.conf" ::/winrescue/auto.conf
 }
 
-# vm_boot FIRMWARE BUS DIALOG LIMIT: boots the stick ($VM_TMP/stick.img, on USB)
-# with the Windows disk ($VM_TMP/disk.img) on BUS (nvme, ahci, virtio) under
-# FIRMWARE (uefi-sb: OVMF with Secure Boot on and Microsoft's keys; bios: SeaBIOS),
-# then runs DIALOG over the serial console (see qemu-drive.exp).
+# vm_boot FIRMWARE BUS DIALOG LIMIT [MEDIUM]: boots MEDIUM (usb: the stick
+# $VM_TMP/stick.img; iso: the built winrescue.iso as a CD; net: PXE from the built
+# netboot/ folder, Secure Boot chain shimx64.efi -> grubx64.efi) with the Windows disk
+# ($VM_TMP/disk.img) on BUS (nvme, ahci, virtio) under FIRMWARE (uefi-sb: OVMF with
+# Secure Boot on and Microsoft's keys; bios: SeaBIOS), then runs DIALOG over the
+# serial console (see qemu-drive.exp).
 vm_boot() {
-	fw=$1 bus=$2 dialog=$3 limit=$4
+	fw=$1 bus=$2 dialog=$3 limit=$4 medium=${5:-usb}
 	set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none \
 		-serial stdio -no-reboot -pidfile "$VM_TMP/qemu.pid" \
 		-smbios type=1,manufacturer=winrescue,product=vmtest,serial=WRVM-0001
@@ -77,17 +79,25 @@ vm_boot() {
 	bios) set -- "$@" -machine q35 ;;
 	*) vm_fail "unknown firmware $fw" ;;
 	esac
-	set -- "$@" -device qemu-xhci \
+	case $medium in
+	usb) set -- "$@" -device qemu-xhci \
 		-drive if=none,id=stick,format=raw,file="$VM_TMP/stick.img" \
-		-device usb-storage,drive=stick,bootindex=0 \
-		-drive if=none,id=win,format=raw,file="$VM_TMP/disk.img"
+		-device usb-storage,drive=stick,bootindex=0 ;;
+	iso) set -- "$@" -drive if=none,id=cd,format=raw,readonly=on,file="$WR_IMAGE/winrescue.iso" \
+		-device ide-cd,drive=cd,bus=ide.1,bootindex=0 ;;
+	# romfile= leaves out qemu's iPXE option ROM: the firmware's own PXE loads shim.
+	net) set -- "$@" -netdev user,id=net0,tftp="$WR_IMAGE/netboot",bootfile=shimx64.efi \
+		-device virtio-net-pci,netdev=net0,bootindex=0,romfile= ;;
+	*) vm_fail "unknown boot medium $medium" ;;
+	esac
+	set -- "$@" -drive if=none,id=win,format=raw,file="$VM_TMP/disk.img"
 	case $bus in
 	nvme) set -- "$@" -device nvme,drive=win,serial=WRTEST0001 ;;
 	ahci) set -- "$@" -device ide-hd,drive=win,bus=ide.0 ;;
 	virtio) set -- "$@" -device virtio-blk-pci,drive=win ;;
 	*) vm_fail "unknown disk bus $bus" ;;
 	esac
-	echo "booting: $fw firmware, Windows disk on $bus, limit ${limit}s"
+	echo "booting: $medium on $fw firmware, Windows disk on $bus, limit ${limit}s"
 	# The outer timeout is a backstop should expect itself hang.
 	if ! timeout -k 5 $((limit + 30)) expect "$VM_HERE/qemu-drive.exp" "$VM_TMP/console.log" \
 		"$limit" "$dialog" "$@"; then
