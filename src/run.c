@@ -16,6 +16,7 @@
 struct session {
 	struct wr_unlocked *unlocked;
 	struct wr_range range;
+	unsigned open_flags;    /* how the fix opens the volume, overrides included */
 };
 
 static void probe_targets(struct wr_report *rep, const char *const *targets, size_t n)
@@ -230,19 +231,25 @@ static void block_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
+/* Safety first, before the person is asked to confirm: a refused volume is out
+ * of the plan, and the questions about states come before the one about deleting. */
+static void check_safety(struct wr_volume *vol, struct session *s,
+			 const struct wr_run_options *o)
+{
+	s->open_flags = WR_NTFS_WRITE;
+	if (allowed_to_write(vol, o, &s->open_flags))
+		return;
+	vol->status = WR_VOL_REFUSED;
+	set_planned_actions(vol, WR_ACTION_NONE);
+}
+
 static void fix_volume(struct wr_volume *vol, const struct session *s,
 		       const struct wr_run_options *o)
 {
-	unsigned flags = WR_NTFS_WRITE;
-	if (!allowed_to_write(vol, o, &flags)) {
-		vol->status = WR_VOL_REFUSED;
-		set_planned_actions(vol, WR_ACTION_NONE);
-		return;
-	}
 	char *backup_dir = backup_dir_for(vol, o->backup_root);
 	sigset_t old;
 	block_signals(&old);
-	size_t failed = write_fix(vol, s, flags, backup_dir);
+	size_t failed = write_fix(vol, s, s->open_flags, backup_dir);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(backup_dir);
 	vol->status = failed ? WR_VOL_ERROR : WR_VOL_FIXED;
@@ -262,6 +269,9 @@ static bool wants_fix(const struct wr_report *rep)
 static void fix_all(struct wr_report *rep, struct session *sessions,
 		    const struct wr_run_options *o)
 {
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
+			check_safety(&rep->volumes[i], &sessions[i], o);
 	if (!wants_fix(rep))
 		return;
 	wr_report_finish(rep);  /* the plan shown for confirmation has its result */
