@@ -5,8 +5,11 @@
 # correctly. The same while ntfs-3g has the image mounted. Writes a summary
 # line to <build>/reliability-concurrent.txt.
 . "$WR_SOURCE/tests/host/lib.sh"
+# libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp);
+# the suppression needs full stacks through it (sanitizer builds only).
 LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
-export LSAN_OPTIONS
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+export LSAN_OPTIONS ASAN_OPTIONS
 CS='\Windows\System32\drivers\CrowdStrike'
 tried=0 refused=0
 command -v gdb >/dev/null || { echo "skipped: gdb not installed (scripts/packages/reliability.txt)"; exit 77; }
@@ -53,7 +56,9 @@ while_held() {
 	_fn=$1 _name=$2 _img=$3; shift 3
 	_before=$(wr_sha256 "$_img")
 	rm -f "$T/second.rc"
-	gdb -q -batch -ex "break $_fn" -ex run -ex "shell sh '$T/second.sh'" -ex continue \
+	# LeakSanitizer cannot run under ptrace: off for the first (sanitizer builds).
+	ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 gdb -q -batch -ex "break $_fn" -ex run \
+		-ex "shell ASAN_OPTIONS='$ASAN_OPTIONS' sh '$T/second.sh'" -ex continue \
 		--args "$WINRESCUE" "$@" "$_img" >"$T/gdb.log" 2>&1 </dev/null || true
 	# gdb prints the code in octal ("exited with code 01").
 	first_rc=$(sed -n 's/.*exited with code \([0-7]*\).*/\1/p' "$T/gdb.log" | tail -n1)

@@ -4,9 +4,11 @@
 # with wr-ntfs-manifest, libntfs-3g read directly). Writes a summary line to
 # <build>/reliability-hostile.txt.
 . "$WR_SOURCE/tests/host/lib.sh"
-# libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp).
+# libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp);
+# the suppression needs full stacks through it (sanitizer builds only).
 LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
-export LSAN_OPTIONS
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+export LSAN_OPTIONS ASAN_OPTIONS
 BOUND=60
 CS='\Windows\System32\drivers\CrowdStrike'
 tried=0 crashes=0 hangs=0 changes=0

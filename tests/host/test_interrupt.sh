@@ -5,8 +5,11 @@
 # other file is unchanged; the volume still walks and ntfsfix -n accepts it or
 # it is marked dirty. Writes a summary line to <build>/reliability-interruptions.txt.
 . "$WR_SOURCE/tests/host/lib.sh"
+# libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp);
+# the suppression needs full stacks through it (sanitizer builds only).
 LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
-export LSAN_OPTIONS
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+export LSAN_OPTIONS ASAN_OPTIONS
 RUNS=20
 BOUND=60
 CS='\Windows\System32\drivers\CrowdStrike'
