@@ -1,0 +1,82 @@
+# BitLocker cases of the VM tests (sourced after vmlib.sh): a Windows disk whose
+# Windows partition is a BitLocker volume (a Windows-made header and metadata from
+# ../shared/testdata/bitlk around an NTFS with the Windows tree and channel files,
+# tests/tools/bitlk.sh), a keys file on the stick, and the checks made from outside
+# the VM by decrypting the partition with dislocker (an independent reader).
+. "$WR_SOURCE/tests/tools/bitlk.sh"
+
+# Windows partition: after the 1 MiB gap, the 100 MiB ESP and the 16 MiB MSR.
+VM_BL_START=117
+
+vm_bitlocker_init() {
+	if ! wr_bitlk_available; then
+		echo "skipped: ../shared/testdata/bitlk not found"
+		exit 77
+	fi
+	trap 'wr_bitlk_cleanup; vm_cleanup' EXIT
+}
+
+# GPT: ESP, MSR, the BitLocker Windows volume, recovery. Sets WR_BITLK_RP/KEYID.
+vm_make_bitlocker_disk() {
+	wr_make_bitlocker_volume "$VM_TMP/win.enc" "$VM_SPECS/windows.spec" ||
+		vm_fail "could not make the BitLocker volume"
+	wr_make_volume "$VM_TMP/recovery.img" 64 Recovery "$VM_SPECS/recovery.spec"
+	wr_make_disk "$1" gpt esp:100 msr:16 ntfs:"$VM_TMP/win.enc" recovery:"$VM_TMP/recovery.img" ||
+		vm_fail "could not make the disk"
+	VM_BL_MIB=$(($(stat -c %s "$VM_TMP/win.enc") / 1048576))
+	VM_BL_KEYID=$(echo "$WR_BITLK_KEYID" | tr a-f A-F)  # as Windows and winrescue print it
+	"$WR_TOOLS/wr-ntfs-manifest" "$WR_BITLK_PLAIN" | LC_ALL=C sort >"$VM_TMP/before.manifest"
+	sha256sum "$1" | cut -d' ' -f1 >"$VM_TMP/before.disk"
+}
+
+# A CrowdStrike-style key export with this volume's key among others, as an admin
+# would drop it on the stick (Windows line ends, a byte-order mark).
+vm_put_keys_file() {
+	{
+		printf '\357\273\277KeyID,RecoveryKey\r\n'
+		printf '{0B5C2E4F-1111-4222-8333-444455556666},%s\r\n' \
+			"111111-222222-333333-444444-555555-666666-777777-888888"
+		printf '{%s},%s\r\n' "$WR_BITLK_KEYID" "$WR_BITLK_RP"
+	} >"$VM_TMP/keys.csv"
+	mcopy -i "$1@@$VM_STICK_OFFSET" "$VM_TMP/keys.csv" ::/winrescue/keys.csv
+}
+
+# Decrypts the Windows partition outside the VM and checks that exactly the
+# matching files are gone and every other file keeps its bytes.
+vm_check_bitlocker_fixed() {
+	dd if="$VM_TMP/disk.img" of="$VM_TMP/win.after" bs=1M skip="$VM_BL_START" \
+		count="$VM_BL_MIB" status=none
+	wr_decrypt_bitlocker_volume "$VM_TMP/win.after" "$VM_TMP/win.plain" "$WR_BITLK_RP" ||
+		vm_fail "dislocker cannot decrypt the volume after the fix"
+	"$WR_TOOLS/wr-ntfs-manifest" "$VM_TMP/win.plain" | LC_ALL=C sort >"$VM_TMP/after.manifest"
+	LC_ALL=C comm -23 "$VM_TMP/before.manifest" "$VM_TMP/after.manifest" | cut -f1 >"$VM_TMP/gone"
+	LC_ALL=C comm -13 "$VM_TMP/before.manifest" "$VM_TMP/after.manifest" >"$VM_TMP/new"
+	cut -f1 "$VM_SPECS/windows.expect" | LC_ALL=C sort >"$VM_TMP/expected"
+	diff -u "$VM_TMP/expected" "$VM_TMP/gone" || vm_fail "the deleted files are not exactly the expected ones"
+	[ ! -s "$VM_TMP/new" ] || { cat "$VM_TMP/new"; vm_fail "other files changed on the BitLocker volume"; }
+	ntfsfix -n "$VM_TMP/win.plain" >/dev/null || vm_fail "ntfsfix -n finds the decrypted volume inconsistent"
+	echo "ok: decrypted outside the VM, exactly the $(wc -l <"$VM_TMP/expected") channel 291 files are gone, every other file intact"
+}
+
+# The report: BitLocker, the key accepted and what opened it; the key itself nowhere.
+vm_check_bitlocker_report() {
+	jq -e --arg id "$VM_BL_KEYID" '.volumes[] | select(.encryption == "bitlocker") |
+		any(.key_ids[]; . == $id) and .key_check == "accepted"' \
+		"$VM_TMP/report.json" >/dev/null || vm_fail "the report does not show the accepted key"
+	s="$VM_TMP/stick.img@@$VM_STICK_OFFSET"
+	mcopy -n -i "$s" "$(grep -i '\.log$' "$VM_TMP/reports" | head -n1)" "$VM_TMP/report.log" 2>/dev/null || true
+	# A typed key is echoed by the console itself: only unattended runs check it there.
+	console=$VM_TMP/console.log
+	[ "${1:-}" = typed ] && console=
+	# shellcheck disable=SC2086
+	! grep -q "$WR_BITLK_RP" "$VM_TMP/report.json" "$VM_TMP/report.log" $console ||
+		vm_fail "the recovery key appears in the report, log or console"
+	echo "ok: the report shows Key ID $VM_BL_KEYID accepted; the key itself appears nowhere"
+}
+
+# After the tool, /init lists what is left in /dev/mapper: it must be nothing.
+vm_check_no_mappings() {
+	tr -d '\r' <"$VM_TMP/console.log" | grep -q 'device-mapper mappings left: 0' ||
+		vm_fail "device-mapper mappings were left in the VM"
+	echo "ok: no device-mapper mapping left in the VM"
+}
