@@ -1,4 +1,4 @@
-# SIGINT and SIGTERM at random moments of a CLI fix (400 channel files, with
+# SIGINT and SIGTERM at random moments of a CLI fix (700 channel files, with
 # backups in a reports folder), 20 times. Each time: the process exits within
 # the bound; no temporary file is left in the reports folder; the report is
 # absent or complete JSON; no channel file is gone without its backup; every
@@ -19,7 +19,7 @@ cat >"$T/spec" <<EOF
 file \\Windows\\System32\\ntoskrnl.exe size=16384 content=text:MZ
 file $CS\\CSAgent.sys size=8192 content=text:MZ
 many \\Users\\admin\\Documents\\doc%03d.txt 100 size=3000 content=random
-many $CS\\C-00000291-00000002-%08d.sys 400 size=300 content=random modified=2024-07-19T04:09:00Z
+many $CS\\C-00000291-00000002-%08d.sys 700 size=300 content=random modified=2024-07-19T04:09:00Z
 EOF
 wr_make_volume "$T/template.img" 32 Interrupt "$T/spec"
 manifest "$T/template.img" >"$T/before"
@@ -76,7 +76,7 @@ while [ $i -lt $RUNS ]; do
 	sig=$([ $((i % 2)) -eq 0 ] && echo TERM || echo INT)
 	cp "$T/template.img" "$T/run.img"
 	rm -rf "$T/reports"
-	delay=$(random_below "$span")
+	delay=$(random_below $((span * 3 / 4)))
 	# timeout(1) passes the signal on to winrescue and kills it (exit 137) if
 	# it has not ended BOUND seconds later: a hang.
 	timeout -s KILL "$BOUND" "$WINRESCUE" fix --yes --reports-dir "$T/reports" "$T/run.img" \
