@@ -80,3 +80,12 @@ vm_check_no_mappings() {
 		vm_fail "device-mapper mappings were left in the VM"
 	echo "ok: no device-mapper mapping left in the VM"
 }
+
+# vm_bitlocker_case [AUTO_CONF]: the set-up every BitLocker case shares: the disk,
+# and a stick (with auto.conf when given).
+vm_bitlocker_case() {
+	vm_init
+	vm_bitlocker_init
+	vm_make_bitlocker_disk "$VM_TMP/disk.img"
+	vm_make_stick "$VM_TMP/stick.img" "$@"
+}

@@ -3,10 +3,7 @@
 # Boot, the key found by Key ID in winrescue/keys.csv on the stick, disk on NVMe.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 . "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
-vm_init
-vm_bitlocker_init
-vm_make_bitlocker_disk "$VM_TMP/disk.img"
-vm_make_stick "$VM_TMP/stick.img" "mode=auto
+vm_bitlocker_case "mode=auto
 delay=0
 after=poweroff"
 vm_put_keys_file "$VM_TMP/stick.img"

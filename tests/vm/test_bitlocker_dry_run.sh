@@ -3,10 +3,7 @@
 # read-only, the plan is reported, and the disk image stays byte-identical. BIOS.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 . "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
-vm_init
-vm_bitlocker_init
-vm_make_bitlocker_disk "$VM_TMP/disk.img"
-vm_make_stick "$VM_TMP/stick.img" "mode=auto
+vm_bitlocker_case "mode=auto
 dry_run=yes
 delay=0
 after=poweroff"

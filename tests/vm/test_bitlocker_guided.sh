@@ -4,10 +4,7 @@
 # first (caught before any slow work, asked again), then the right key, confirms.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 . "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
-vm_init
-vm_bitlocker_init
-vm_make_bitlocker_disk "$VM_TMP/disk.img"
-vm_make_stick "$VM_TMP/stick.img"
+vm_bitlocker_case
 # One digit of block 3 off by one: no longer a multiple of 11.
 typo=$(echo "$WR_BITLK_RP" | awk -F- '{
 	d = substr($3, 6, 1); $3 = substr($3, 1, 5) ((d + 1) % 10)

@@ -3,10 +3,7 @@
 # Key ID an admin must look up) and left untouched, no mapping left. UEFI Secure Boot.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 . "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
-vm_init
-vm_bitlocker_init
-vm_make_bitlocker_disk "$VM_TMP/disk.img"
-vm_make_stick "$VM_TMP/stick.img" "mode=auto
+vm_bitlocker_case "mode=auto
 delay=0
 after=poweroff"
 printf 'KeyID,RecoveryKey\r\n{0B5C2E4F-1111-4222-8333-444455556666},%s\r\n' \
