@@ -67,8 +67,9 @@ vm_make_stick() {
 # serial console (see qemu-drive.exp).
 vm_boot() {
 	fw=$1 bus=$2 dialog=$3 limit=$4 medium=${5:-usb}
+	# signal=off: a Ctrl-C typed on the console goes to the guest, not to qemu.
 	set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none \
-		-serial stdio -no-reboot -pidfile "$VM_TMP/qemu.pid" \
+		-chardev stdio,id=console,signal=off -serial chardev:console -no-reboot -pidfile "$VM_TMP/qemu.pid" \
 		-smbios type=1,manufacturer=winrescue,product=vmtest,serial=WRVM-0001
 	case $fw in
 	uefi-sb)

@@ -1,0 +1,145 @@
+# Interruptions and power cuts of a BitLocker fix in the VM (sourced after vmlib.sh
+# and bitlocker-lib.sh by test_interrupt_bitlocker.sh and test_powercut_bitlocker.sh):
+# every run starts from the same disk and stick, is cut at a random moment (printed,
+# so a failure can be replayed), and is then judged from outside the VM.
+
+# Counters for the summary line.
+vmi_runs=0 vmi_mappings_left=0 vmi_unopenable=0 vmi_changes=0 vmi_violations=0
+
+vmi_init() {
+	vm_init
+	vm_bitlocker_init
+	trap 'vmi_show_boot; wr_bitlk_cleanup; vm_cleanup' EXIT
+}
+
+# vmi_prepare [AUTO.CONF]: the pristine disk and stick every run is copied from.
+vmi_prepare() {
+	vm_make_bitlocker_disk "$VM_TMP/disk.orig"
+	vm_make_stick "$VM_TMP/stick.orig" "${1:-}"
+	vmi_partition "$VM_TMP/disk.orig" "$VM_TMP/win.orig"
+}
+
+vmi_fresh_run() {
+	vmi_runs=$((vmi_runs + 1))
+	cp --sparse=always "$VM_TMP/disk.orig" "$VM_TMP/disk.img"
+	cp --sparse=always "$VM_TMP/stick.orig" "$VM_TMP/stick.img"
+	rm -f "$VM_TMP/qemu.pid" "$VM_TMP/console.log"
+}
+
+vmi_partition() {
+	dd if="$1" of="$2" bs=1M skip="$VM_BL_START" count="$VM_BL_MIB" status=none
+}
+
+vmi_random_ms() {
+	echo $(($(od -An -N4 -tu4 /dev/urandom) % ($1 + 1)))
+}
+
+vmi_seconds() {
+	printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
+}
+
+# vm_boot with its step timings kept in $VM_TMP/boot.out (read by the power cut
+# test); printed as they come out of a failed boot too (the EXIT trap).
+vmi_boot() {
+	vm_boot "$@" >"$VM_TMP/boot.out"
+	cp "$VM_TMP/boot.out" "$VM_TMP/boot.times"
+	vmi_show_boot
+}
+
+vmi_show_boot() {
+	[ -f "$VM_TMP/boot.out" ] || return 0
+	cat "$VM_TMP/boot.out"
+	rm -f "$VM_TMP/boot.out"
+}
+
+# vmi_step_time REGEX: the seconds after qemu's start at which the step saw REGEX.
+vmi_step_time() {
+	sed -n "s/^ *\([0-9.]*\) s: saw \"$1\"\$/\1/p" "$VM_TMP/boot.times" | head -n1
+}
+
+vmi_violation() {
+	echo "VIOLATION: $*"
+	vmi_violations=$((vmi_violations + 1))
+}
+
+# The console's last "device-mapper mappings left: N" must say 0.
+vmi_check_mappings() {
+	n=$(tr -d '\r' <"$VM_TMP/console.log" | sed -n 's/.*device-mapper mappings left: \([0-9]*\).*/\1/p' | tail -n1)
+	if [ "${n:-none}" != 0 ]; then
+		vmi_mappings_left=$((vmi_mappings_left + ${n:-1}))
+		vmi_violation "device-mapper mappings left in the VM: ${n:-not reported}"
+		return
+	fi
+	echo "ok: no device-mapper mapping left in the VM"
+}
+
+vmi_unopenable() {
+	vmi_unopenable=$((vmi_unopenable + 1))
+	vmi_violation "$*"
+}
+
+# Judges the Windows partition from outside the VM. Sets VMI_GONE (channel files
+# gone), VMI_TOTAL (channel files there were), VMI_DIRTY and VMI_WRITTEN (yes/no);
+# returns 1 when the volume does not open (then nothing else is set).
+vmi_inspect_volume() {
+	vmi_partition "$VM_TMP/disk.img" "$VM_TMP/win.after"
+	VMI_WRITTEN=yes
+	cmp -s "$VM_TMP/win.orig" "$VM_TMP/win.after" && VMI_WRITTEN=no
+	if ! wr_decrypt_bitlocker_volume "$VM_TMP/win.after" "$VM_TMP/win.plain" "$WR_BITLK_RP"; then
+		vmi_unopenable "dislocker cannot decrypt the volume"
+		return 1
+	fi
+	if ! "$WR_TOOLS/wr-ntfs-manifest" "$VM_TMP/win.plain" >"$VM_TMP/after.unsorted"; then
+		vmi_unopenable "libntfs-3g cannot walk the decrypted volume"
+		return 1
+	fi
+	LC_ALL=C sort "$VM_TMP/after.unsorted" >"$VM_TMP/after.manifest"
+	# Exit code 4 (a fix is needed) or 0 (nothing to fix): the JSON says which.
+	"$WINRESCUE" scan --json "$VM_TMP/win.plain" >"$VM_TMP/scan.json" 2>"$VM_TMP/scan.err" || true
+	if ! jq -e '.volumes[0] | .windows and .status != "error"' "$VM_TMP/scan.json" >/dev/null; then
+		cat "$VM_TMP/scan.err"
+		vmi_unopenable "winrescue scan does not see the decrypted volume as a sound Windows volume"
+		return 1
+	fi
+	VMI_DIRTY=no
+	ntfsinfo -f -m "$VM_TMP/win.plain" 2>/dev/null | grep -q 'Volume Flags:.*DIRTY' && VMI_DIRTY=yes
+	if ! ntfsfix -n "$VM_TMP/win.plain" >"$VM_TMP/ntfsfix.out" 2>&1 && [ "$VMI_DIRTY" = no ]; then
+		cat "$VM_TMP/ntfsfix.out"
+		vmi_unopenable "ntfsfix -n finds the volume inconsistent and it is not marked dirty"
+		return 1
+	fi
+	vmi_check_others
+	cut -f1 "$VM_SPECS/windows.expect" | LC_ALL=C sort >"$VM_TMP/expected"
+	cut -f1 "$VM_TMP/after.manifest" >"$VM_TMP/after.paths"
+	VMI_TOTAL=$(wc -l <"$VM_TMP/expected")
+	VMI_GONE=$(LC_ALL=C comm -23 "$VM_TMP/expected" "$VM_TMP/after.paths" | wc -l)
+	echo "volume: opens; $VMI_GONE of $VMI_TOTAL channel files gone, dirty flag $VMI_DIRTY, partition written $VMI_WRITTEN"
+}
+
+# Every file but the channel files keeps its path, size and bytes.
+vmi_check_others() {
+	cut -f1 "$VM_SPECS/windows.expect" | tr '\\' '/' >"$VM_TMP/channel"
+	for m in before after; do
+		awk -F '\t' 'FILENAME == ARGV[1] { skip[$0] = 1; next }
+			{ p = $1; gsub(/\\/, "/", p) } !(p in skip)' \
+			"$VM_TMP/channel" "$VM_TMP/$m.manifest" >"$VM_TMP/$m.others"
+	done
+	if ! diff -u "$VM_TMP/before.others" "$VM_TMP/after.others"; then
+		vmi_changes=$((vmi_changes + 1))
+		vmi_violation "files other than the channel files changed"
+	fi
+}
+
+# vmi_summary PREFIX LINE: replaces this test's line in the build's summary file
+# (scripts/test prints it at the end), then fails on any violation.
+vmi_summary() {
+	line="$2, volumes that no longer open $vmi_unopenable, unexpected changes $vmi_changes"
+	[ "$vmi_violations" -eq 0 ] || line="$line ($vmi_violations VIOLATIONS)"
+	echo "$line"
+	if [ -d "${WR_BUILD:-}" ]; then
+		f=$WR_BUILD/reliability-vm-interruptions.txt
+		{ grep -v "^$1" "$f" 2>/dev/null || true; echo "$line"; } >"$f.new"
+		mv "$f.new" "$f"
+	fi
+	[ "$vmi_violations" -eq 0 ] || vm_fail "$vmi_violations violations"
+}
