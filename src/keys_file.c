@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +118,7 @@ struct reader {
 	const char *p, *end;
 	char delim;
 	unsigned line;
+	const char *released;  /* mapped files: pages before this are given back */
 };
 
 /* Grows by copying, so the old buffer (key text) can be wiped, not left to realloc. */
@@ -388,12 +392,43 @@ static const char *skip_to_header(const char *p, const char *end, unsigned *line
 	return end;
 }
 
-static int parse_text(const char *text, size_t len, struct wr_keys_file *kf, char **errmsg)
+/* One allocation for every row the text can hold (a row per line at most), so a
+ * large export is not copied again and again while it is read. */
+static void reserve_rows(struct wr_keys_file *kf, const char *p, const char *end)
+{
+	size_t lines = 1;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		lines++;
+		p++;
+	}
+	kf->rows = wr_xmalloc(lines * sizeof(*kf->rows));
+	kf->cap = lines;
+}
+
+/* A mapped export's pages already parsed leave memory as the reader goes on: a
+ * 100,000-row file never sits in memory whole (the rescue stick's RAM is small). */
+#define RELEASE_STEP (1u << 20)
+static void release_parsed(struct reader *rd)
+{
+	if (!rd->released || rd->p - rd->released < (ptrdiff_t)RELEASE_STEP)
+		return;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)rd->released & ~(page - 1);
+	uintptr_t to = (uintptr_t)rd->p & ~(page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+	rd->released = (const char *)to;
+}
+
+static int parse_text(const char *text, size_t len, bool mapped, struct wr_keys_file *kf,
+		      char **errmsg)
 {
 	const char *end = text + len;
 	unsigned line = 1;
 	const char *header = skip_to_header(text, end, &line);
-	struct reader rd = { header, end, detect_delimiter(header, end), line };
+	struct reader rd = { header, end, detect_delimiter(header, end), line,
+			     mapped ? text : NULL };
+	reserve_rows(kf, header, end);
 	struct record rec = { 0 };
 	int rc = 0;
 	if (!read_record(&rd, &rec)) {
@@ -411,9 +446,11 @@ static int parse_text(const char *text, size_t len, struct wr_keys_file *kf, cha
 		rc = -EINVAL;
 		goto out;
 	}
-	while (read_record(&rd, &rec))
+	while (read_record(&rd, &rec)) {
 		if (!record_blank(&rec))
 			take_row(kf, &rec, id_col, key_col);
+		release_parsed(&rd);
+	}
 	sort_and_dedupe(kf);
 	finish_problems(kf);
 out:
@@ -421,7 +458,8 @@ out:
 	return rc;
 }
 
-int wr_keys_file_parse(const char *buf, size_t len, struct wr_keys_file **out, char **errmsg)
+static int parse_buffer(const char *buf, size_t len, bool mapped, struct wr_keys_file **out,
+			char **errmsg)
 {
 	struct wr_keys_file *kf = wr_xcalloc(1, sizeof(*kf));
 	char *decoded = NULL;
@@ -432,7 +470,7 @@ int wr_keys_file_parse(const char *buf, size_t len, struct wr_keys_file **out, c
 		buf += 3;
 		len -= 3;
 	}
-	int rc = parse_text(buf, len, kf, errmsg);
+	int rc = parse_text(buf, len, mapped && !decoded, kf, errmsg);
 	if (decoded) {
 		wr_wipe(decoded, len);
 		free(decoded);
@@ -445,36 +483,31 @@ int wr_keys_file_parse(const char *buf, size_t len, struct wr_keys_file **out, c
 	return rc;
 }
 
-static int read_whole_file(const char *path, char **buf, size_t *len)
+int wr_keys_file_parse(const char *buf, size_t len, struct wr_keys_file **out, char **errmsg)
+{
+	return parse_buffer(buf, len, false, out, errmsg);
+}
+
+/* The export is mapped, not copied: the reader gives back what it has parsed. */
+static int map_file(const char *path, const char **buf, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
 	int rc = 0;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0)
 		rc = -errno;
-	} else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_KEYS_FILE_SIZE) {
+	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_KEYS_FILE_SIZE)
 		rc = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-	} else {
-		*len = (size_t)st.st_size;
-		*buf = wr_xmalloc(*len + 1);
-		size_t got = 0;
-		while (got < *len) {
-			ssize_t n = read(fd, *buf + got, *len - got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				rc = n < 0 ? -errno : -EIO;
-				break;
-			}
-			got += (size_t)n;
-		}
-		if (rc) {
-			wr_wipe(*buf, *len);
-			free(*buf);
-			*buf = NULL;
-		}
+	*len = rc ? 0 : (size_t)st.st_size;
+	*buf = "";
+	if (!rc && *len) {
+		void *m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED)
+			rc = -errno;
+		else
+			*buf = m;
 	}
 	close(fd);
 	return rc;
@@ -482,22 +515,22 @@ static int read_whole_file(const char *path, char **buf, size_t *len)
 
 int wr_keys_file_load(const char *path, struct wr_keys_file **out, char **errmsg)
 {
-	char *buf = NULL;
+	const char *buf = NULL;
 	size_t len = 0;
 	*out = NULL;
-	int rc = read_whole_file(path, &buf, &len);
+	int rc = map_file(path, &buf, &len);
 	if (rc) {
 		wr_set_message(errmsg, "cannot read keys file %s: %s", path,
 			       rc == -EINVAL ? "not a regular file" : strerror(-rc));
 		return rc;
 	}
 	char *msg = NULL;
-	rc = wr_keys_file_parse(buf, len, out, &msg);
+	rc = parse_buffer(buf, len, true, out, &msg);
 	if (rc)
 		wr_set_message(errmsg, "keys file %s: %s", path, msg);
 	free(msg);
-	wr_wipe(buf, len);
-	free(buf);
+	if (len)
+		munmap((void *)buf, len);
 	return rc;
 }
 
