@@ -87,7 +87,8 @@ static int rd_close(struct ntfs_device *dev)
 {
 	struct range_dev *r = priv(dev);
 	int rc = 0;
-	if (!NDevReadOnly(dev) && fsync(r->fd) < 0)
+	/* Unmounting syncs first; only writes made after that need another fsync. */
+	if (NDevDirty(dev) && fsync(r->fd) < 0)
 		rc = -1;
 	if (close(r->fd) < 0)
 		rc = -1;

@@ -191,6 +191,11 @@ int wr_ntfs_set_dirty(struct wr_ntfs *nv, bool dirty)
 	return ntfs_volume_write_flags(nv->vol, flags) < 0 ? -errno : 0;
 }
 
+int wr_ntfs_flush(struct wr_ntfs *nv)
+{
+	return ntfs_device_sync(nv->dev) < 0 ? -errno : 0;
+}
+
 /* ---- names -------------------------------------------------------------- */
 
 static int to_utf16(const char *s, ntfschar **out)

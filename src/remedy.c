@@ -208,9 +208,12 @@ size_t wr_remedy_apply(struct wr_ntfs *nv, struct wr_volume *vol, const char *ba
 	struct wr_entry *entries;
 	size_t count;
 	int rc = list_channel_files(nv, &dir, &entries, &count);
-	/* Dirty while we write: a power cut mid-way makes Windows check the disk. */
+	/* Dirty while we write, and on disk before the first change: a power cut
+	 * mid-way makes Windows check the disk. */
 	if (!rc)
 		rc = wr_ntfs_set_dirty(nv, true);
+	if (!rc)
+		rc = wr_ntfs_flush(nv);
 	if (rc) {
 		fail_all_planned(vol, "cannot prepare the volume for writing", rc);
 		wr_entries_free(entries, count);
@@ -220,7 +223,8 @@ size_t wr_remedy_apply(struct wr_ntfs *nv, struct wr_volume *vol, const char *ba
 		if (vol->files[i].action == WR_ACTION_WOULD_DELETE)
 			fix_file(nv, dir, entries, count, &vol->files[i], backup_dir);
 	wr_entries_free(entries, count);
-	if (!count_failed(vol) && (rc = wr_ntfs_set_dirty(nv, false)))
+	/* The deletes are on disk before the flag that covers them goes. */
+	if (!count_failed(vol) && ((rc = wr_ntfs_flush(nv)) || (rc = wr_ntfs_set_dirty(nv, false))))
 		wr_log(WR_LOG_WARN, "could not clear the dirty flag: %s", strerror(-rc));
 	return count_failed(vol);
 }

@@ -33,6 +33,9 @@ const char *wr_ntfs_serial(const struct wr_ntfs *nv);
 /* Marks the volume dirty (Windows runs its disk check at the next boot) or,
  * with dirty false, restores the flag the volume had when it was opened. */
 int wr_ntfs_set_dirty(struct wr_ntfs *nv, bool dirty);
+/* Makes everything written so far durable (the ordering point between the dirty
+ * flag and the changes it covers). Returns 0 or -errno. */
+int wr_ntfs_flush(struct wr_ntfs *nv);
 
 enum wr_entry_kind { WR_ENTRY_FILE, WR_ENTRY_DIR, WR_ENTRY_REPARSE, WR_ENTRY_OTHER };
 
