@@ -90,6 +90,7 @@ vmi_inspect_volume() {
 		return 1
 	fi
 	if ! "$WR_TOOLS/wr-ntfs-manifest" "$VM_TMP/win.plain" >"$VM_TMP/after.unsorted"; then
+		ntfsfix -n "$VM_TMP/win.plain" 2>&1 | grep -iv '^ *$' | tail -n 4
 		vmi_unopenable "libntfs-3g cannot walk the decrypted volume"
 		return 1
 	fi

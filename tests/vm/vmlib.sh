@@ -91,7 +91,8 @@ vm_boot() {
 		-device virtio-net-pci,netdev=net0,bootindex=0,romfile= ;;
 	*) vm_fail "unknown boot medium $medium" ;;
 	esac
-	set -- "$@" -drive if=none,id=win,format=raw,file="$VM_TMP/disk.img"
+	# VM_DISK_OPTS: more -drive options for the Windows disk (e.g. throttling).
+	set -- "$@" -drive if=none,id=win,format=raw,file="$VM_TMP/disk.img"${VM_DISK_OPTS:+,$VM_DISK_OPTS}
 	case $bus in
 	nvme) set -- "$@" -device nvme,drive=win,serial=WRTEST0001 ;;
 	ahci) set -- "$@" -device ide-hd,drive=win,bus=ide.0 ;;
