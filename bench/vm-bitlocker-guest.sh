@@ -1,9 +1,10 @@
 #!/bin/sh
 # bench/vm-bitlocker-guest.sh RUNS PART KEYFILE: runs inside the benchmark VM (started by
 # bench/vm-bitlocker.sh, media built with WR_IMAGE_EXTRA). RUNS rounds, each timing once:
-# the key derivation alone, winrescue's unlock + fix, and the peers' two pipelines, on the
-# BitLocker partition PART, which is restored from a copy in RAM before each run that
-# writes, with the page cache dropped before every run. One line a run:
+# winrescue's start (--version), the key derivation alone, winrescue's unlock + fix, and
+# the peers' two pipelines, on the BitLocker partition PART, which is restored from a copy
+# in RAM before each run that writes, with the page cache dropped before every run. One
+# line a run:
 #   wr-bench case=NAME run=N ms=MS rc=RC left=FILES
 # (left: Channel File 291 files still on the volume afterwards; "-" where not checked).
 # Times come from /proc/uptime, in 10 ms steps: runs take seconds under TCG.
@@ -53,6 +54,14 @@ left_on_volume() {
 	cryptsetup close wrcheck
 }
 
+# What starting the tool costs under TCG (16 shared libraries to map and relocate).
+time_start() {
+	t0=$(now)
+	winrescue --version >/dev/null
+	rc=$?
+	report start "$1" $(($(now) - t0)) $rc -
+}
+
 time_kdf() {
 	cold
 	t0=$(now)
@@ -95,6 +104,7 @@ peers_run() {
 dd if="$part" of=/tmp/pristine bs=1M 2>/dev/null || { echo "wr-bench: cannot read $part"; exit 1; }
 i=1
 while [ "$i" -le "$runs" ]; do
+	time_start "$i"
 	time_kdf "$i"
 	time_winrescue "$i"
 	peers_run cryptsetup "$i" \
