@@ -4,7 +4,7 @@
 # so a failure can be replayed), and is then judged from outside the VM.
 
 # Counters for the summary line.
-vmi_runs=0 vmi_mappings_left=0 vmi_unopenable=0 vmi_changes=0 vmi_violations=0
+vmi_runs=0 vmi_mappings_left=0 vmi_unopenable=0 vmi_changes=0 vmi_violations=0 vmi_mirrors=0
 
 vmi_init() {
 	vm_init
@@ -89,6 +89,7 @@ vmi_inspect_volume() {
 		vmi_unopenable "dislocker cannot decrypt the volume"
 		return 1
 	fi
+	vmi_mirror_from_mft "$VM_TMP/win.plain"
 	if ! "$WR_TOOLS/wr-ntfs-manifest" "$VM_TMP/win.plain" >"$VM_TMP/after.unsorted"; then
 		ntfsfix -n "$VM_TMP/win.plain" 2>&1 | grep -iv '^ *$' | tail -n 4
 		vmi_unopenable "libntfs-3g cannot walk the decrypted volume"
@@ -117,6 +118,26 @@ vmi_inspect_volume() {
 	echo "volume: opens; $VMI_GONE of $VMI_TOTAL channel files gone, dirty flag $VMI_DIRTY, partition written $VMI_WRITTEN"
 }
 
+# A cut between the two copies of an MFT record ($MFT, then $MFTMirr) leaves the
+# mirror behind. Windows reads $MFT and its disk check rewrites the mirror; libntfs-3g
+# refuses to mount. So the mirror is restored from $MFT, as the disk check would, and
+# the volume is then judged by what $MFT says (its dirty flag included).
+vmi_mirror_from_mft() {
+	ntfsfix -n "$1" 2>&1 | grep -q 'MFTMirr does not match' || return 0
+	cluster=$(($(vmi_le "$1" 11 2) * $(vmi_le "$1" 13 1)))
+	per_record=$(od -An -j 64 -N 1 -t d1 "$1" | tr -d ' ')
+	if [ "$per_record" -lt 0 ]; then rec=$((1 << -per_record)); else rec=$((per_record * cluster)); fi
+	dd if="$1" of="$1" bs="$rec" skip=$(($(vmi_le "$1" 48 8) * cluster / rec)) \
+		seek=$(($(vmi_le "$1" 56 8) * cluster / rec)) count=4 conv=notrunc status=none
+	vmi_mirrors=$((vmi_mirrors + 1))
+	echo "\$MFTMirr differed from \$MFT (a cut between the two copies): restored from \$MFT, which Windows reads"
+}
+
+# vmi_le FILE OFFSET BYTES: an unsigned little-endian number of the boot sector.
+vmi_le() {
+	od -An -j "$2" -N "$3" -t u"$3" "$1" | tr -d ' '
+}
+
 # Every file but the channel files keeps its path, size and bytes.
 vmi_check_others() {
 	cut -f1 "$VM_SPECS/windows.expect" | tr '\\' '/' >"$VM_TMP/channel"
@@ -135,6 +156,7 @@ vmi_check_others() {
 # (scripts/test prints it at the end), then fails on any violation.
 vmi_summary() {
 	line="$2, volumes that no longer open $vmi_unopenable, unexpected changes $vmi_changes"
+	[ "$vmi_mirrors" -eq 0 ] || line="$line, \$MFTMirr differing from \$MFT (restored from it, as the disk check does) $vmi_mirrors"
 	[ "$vmi_violations" -eq 0 ] || line="$line ($vmi_violations VIOLATIONS)"
 	echo "$line"
 	if [ -d "${WR_BUILD:-}" ]; then
