@@ -340,8 +340,15 @@ static void install_cleanup_once(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = cleanup_and_reraise;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(CLEANUP_SIGNALS) / sizeof(*CLEANUP_SIGNALS); i++)
-		sigaction(CLEANUP_SIGNALS[i], &sa, &old_actions[CLEANUP_SIGNALS[i]]);
+	for (size_t i = 0; i < sizeof(CLEANUP_SIGNALS) / sizeof(*CLEANUP_SIGNALS); i++) {
+		int sig = CLEANUP_SIGNALS[i];
+		/* A signal ignored when we started (nohup, a shell's background job) stays
+		 * ignored: catching it would remove the mapping under a run that goes on. */
+		if (sigaction(sig, NULL, &old_actions[sig]) == 0 &&
+		    old_actions[sig].sa_handler == SIG_IGN)
+			continue;
+		sigaction(sig, &sa, &old_actions[sig]);
+	}
 	atexit(wr_bitlocker_close_all);
 }
 

@@ -84,6 +84,20 @@ static int unlock(struct wr_volume *vol, struct session *s, const struct wr_run_
 	return 0;
 }
 
+/* Signals wait while a volume is open: an NTFS left half-written by an
+ * interrupted delete is worse than a late exit, and a BitLocker mapping still open
+ * could only be removed later, by the kernel, after the process is gone. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
 static enum wr_volume_status status_after_plan(const struct wr_volume *vol)
 {
 	if (vol->nfiles)
@@ -91,15 +105,8 @@ static enum wr_volume_status status_after_plan(const struct wr_volume *vol)
 	return vol->windows ? WR_VOL_CLEAN : WR_VOL_NOT_WINDOWS;
 }
 
-static void scan_volume(struct wr_volume *vol, struct session *s, const struct wr_run_options *o)
+static void plan_volume(struct wr_volume *vol, const struct session *s)
 {
-	if (vol->status == WR_VOL_ERROR || !wr_probe_is_candidate(vol))
-		return;
-	direct_range(vol, &s->range);
-	s->range.faults = o->faults;
-	vol->in_use = wr_volume_in_use(vol);
-	if (is_bitlocker(vol) && unlock(vol, s, o))
-		return;
 	struct wr_ntfs *nv = NULL;
 	char *err = NULL;
 	int rc = wr_ntfs_open(&s->range, 0, &nv, &err);
@@ -114,6 +121,22 @@ static void scan_volume(struct wr_volume *vol, struct session *s, const struct w
 	rc = wr_remedy_plan(nv, vol);
 	vol->status = rc == -ELOOP ? WR_VOL_REFUSED : rc ? WR_VOL_ERROR : status_after_plan(vol);
 	wr_ntfs_close(nv);
+}
+
+static void scan_volume(struct wr_volume *vol, struct session *s, const struct wr_run_options *o)
+{
+	if (vol->status == WR_VOL_ERROR || !wr_probe_is_candidate(vol))
+		return;
+	direct_range(vol, &s->range);
+	s->range.faults = o->faults;
+	vol->in_use = wr_volume_in_use(vol);
+	if (is_bitlocker(vol) && unlock(vol, s, o))
+		return;
+	/* Held here too: a BitLocker mapping can only be removed once nothing has it open. */
+	sigset_t old;
+	block_signals(&old);
+	plan_volume(vol, s);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- safety ------------------------------------------------------------- */
@@ -218,18 +241,6 @@ static size_t write_fix(struct wr_volume *vol, const struct session *s, unsigned
 	return failed + (rc != 0) + verify_after_fix(vol, &s->range);
 }
 
-/* Signals wait until the volume is closed: an NTFS left half-written by an
- * interrupted delete is worse than a late exit. */
-static void block_signals(sigset_t *old)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &set, old);
-}
 
 /* Safety first, before the person is asked to confirm: a refused volume is out
  * of the plan, and the questions about states come before the one about deleting. */
