@@ -9,10 +9,10 @@
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 . "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
 . "$WR_SOURCE/tests/vm/interrupt-lib.sh"
-# WR_VM_SLOW_WRITES=1: the Windows disk takes 1 write a second (4 KiB/s), so the
-# burst of writes that closing the volume sends to the disk lasts seconds and most
-# cuts near the end of the fix land inside it (a harder test, off by default).
-if [ "${WR_VM_SLOW_WRITES:-0}" = 1 ]; then
+# The Windows disk takes 1 write a second (4 KiB/s), so the writes of the fix reach
+# it over seconds and cuts near the end of the fix land among them, not only before
+# or after (WR_VM_SLOW_WRITES=0: full speed).
+if [ "${WR_VM_SLOW_WRITES:-1}" = 1 ]; then
 	VM_DISK_OPTS=throttling.iops-write=1,throttling.iops-write-max=1,throttling.bps-write=4096,throttling.bps-write-max=4096
 	echo "writes to the Windows disk throttled: $VM_DISK_OPTS"
 fi
