@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "bitlk_testdata.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -77,13 +79,8 @@ static void read_conf(const char *path)
 static int unpack(void **state)
 {
 	(void)state;
-	char tmpl[] = "/tmp/wr-bitlocker-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	tmp_dir = wr_xstrdup(tmpl);
-	char *cmd = wr_xasprintf("tar -xJf '%s/testdata/bitlk/bitlk-images.tar.xz' -C '%s'",
-				 getenv("WR_SHARED"), tmp_dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	tmp_dir = bitlk_unpack(NULL);
+	assert_non_null(tmp_dir);
 	img_dir = wr_xasprintf("%s/bitlk-images", tmp_dir);
 	char *path = wr_xasprintf("%s/images.conf", img_dir);
 	read_conf(path);
@@ -95,10 +92,7 @@ static int unpack(void **state)
 static int cleanup(void **state)
 {
 	(void)state;
-	char *cmd = wr_xasprintf("rm -rf '%s'", tmp_dir);
-	int rc = system(cmd);
-	free(cmd);
-	return rc;
+	return bitlk_remove(tmp_dir);
 }
 
 static char *image_path(const char *name)
@@ -462,14 +456,8 @@ static void not_bitlocker(void **state)
 
 int main(void)
 {
-	const char *shared = getenv("WR_SHARED");
-	char *tar = wr_xasprintf("%s/testdata/bitlk/bitlk-images.tar.xz", shared ? shared : "");
-	if (!shared || access(tar, R_OK)) {
-		printf("skipped: ../shared/testdata/bitlk not found\n");
-		free(tar);
+	if (!bitlk_testdata_present())
 		return 77;
-	}
-	free(tar);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(key_ids_match_images_conf),
 		cmocka_unit_test(not_bitlocker),

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "bitlk_testdata.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,24 +30,15 @@ static char *tmp_dir;
 static int unpack(void **state)
 {
 	(void)state;
-	char tmpl[] = "/tmp/wr-bitlocker-prompt-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	tmp_dir = wr_xstrdup(tmpl);
-	char *cmd = wr_xasprintf("tar -xJf '%s/testdata/bitlk/bitlk-images.tar.xz' -C '%s' "
-				 "bitlk-images/" IMAGE, getenv("WR_SHARED"), tmp_dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	tmp_dir = bitlk_unpack("bitlk-images/" IMAGE);
+	assert_non_null(tmp_dir);
 	return 0;
 }
 
 static int cleanup(void **state)
 {
 	(void)state;
-	char *cmd = wr_xasprintf("rm -rf '%s'", tmp_dir);
-	int rc = system(cmd);
-	free(cmd);
-	free(tmp_dir);
-	return rc;
+	return bitlk_remove(tmp_dir);
 }
 
 struct session {
@@ -149,14 +142,8 @@ static void password_from_a_stream(void **state)
 
 int main(void)
 {
-	const char *shared = getenv("WR_SHARED");
-	char *tar = wr_xasprintf("%s/testdata/bitlk/bitlk-images.tar.xz", shared ? shared : "");
-	if (!shared || access(tar, R_OK)) {
-		printf("skipped: ../shared/testdata/bitlk not found\n");
-		free(tar);
+	if (!bitlk_testdata_present())
 		return 77;
-	}
-	free(tar);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(typo_then_wrong_key_then_right_key),
 		cmocka_unit_test(empty_line_skips),
