@@ -82,12 +82,13 @@ static int severity(enum wr_result r)
 	switch (r) {
 	case WR_RESULT_NOTHING_TO_FIX: return 0;
 	case WR_RESULT_FIXED: return 1;
-	case WR_RESULT_FIX_NEEDED: return 2;
-	case WR_RESULT_REFUSED: return 3;
-	case WR_RESULT_ERROR: return 4;
-	case WR_RESULT_USAGE: return 5;
+	case WR_RESULT_NO_WINDOWS: return 2;
+	case WR_RESULT_FIX_NEEDED: return 3;
+	case WR_RESULT_REFUSED: return 4;
+	case WR_RESULT_ERROR: return 5;
+	case WR_RESULT_USAGE: return 6;
 	}
-	return 5;
+	return 6;
 }
 
 enum wr_result wr_result_worse(enum wr_result a, enum wr_result b)
@@ -110,9 +111,19 @@ static enum wr_result volume_result(const struct wr_volume *v)
 	return WR_RESULT_ERROR;
 }
 
+/* "Nothing to fix" may only be said about a Windows volume that was read: a run
+ * that saw no Windows anywhere (no disk, no NTFS, a blank or foreign disk) says so. */
+static bool windows_found(const struct wr_report *rep)
+{
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		if (rep->volumes[i].windows)
+			return true;
+	return false;
+}
+
 enum wr_result wr_report_finish(struct wr_report *rep)
 {
-	enum wr_result r = WR_RESULT_NOTHING_TO_FIX;
+	enum wr_result r = windows_found(rep) ? WR_RESULT_NOTHING_TO_FIX : WR_RESULT_NO_WINDOWS;
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		r = wr_result_worse(r, volume_result(&rep->volumes[i]));
 	rep->result = r;
@@ -124,6 +135,7 @@ const char *wr_result_name(enum wr_result r)
 	switch (r) {
 	case WR_RESULT_NOTHING_TO_FIX: return "nothing_to_fix";
 	case WR_RESULT_FIXED: return "fixed";
+	case WR_RESULT_NO_WINDOWS: return "no_windows";
 	case WR_RESULT_FIX_NEEDED: return "fix_needed";
 	case WR_RESULT_ERROR: return "error";
 	case WR_RESULT_USAGE: return "usage_error";

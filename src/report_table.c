@@ -526,6 +526,9 @@ static char *result_line(const struct wr_report *rep)
 	switch (rep->result) {
 	case WR_RESULT_NOTHING_TO_FIX:
 		return wr_xstrdup("nothing to fix — no Channel File 291 file found");
+	case WR_RESULT_NO_WINDOWS:
+		return wr_xstrdup("Windows not found on this machine — nothing was checked or "
+			"changed (see the storage notes)");
 	case WR_RESULT_FIX_NEEDED:
 		return fix_needed_line(&c);
 	case WR_RESULT_FIXED:

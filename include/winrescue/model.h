@@ -13,6 +13,7 @@
 enum wr_result {
 	WR_RESULT_NOTHING_TO_FIX = 0,
 	WR_RESULT_FIXED = 1,
+	WR_RESULT_NO_WINDOWS = 2,   /* no volume holding Windows was found */
 	WR_RESULT_FIX_NEEDED = 4,
 	WR_RESULT_ERROR = 8,
 	WR_RESULT_USAGE = 16,

@@ -69,8 +69,8 @@ void cli_print_usage(FILE *out)
 	      "  --password-file FILE    read the BitLocker password from FILE\n"
 	      "  --no-prompt             never ask for a key on the terminal\n"
 	      "\n"
-	      "Exit codes: 0 nothing to fix, 1 fixed, 4 fix needed, 8 error, 16 usage error,\n"
-	      "32 refused for safety. See winrescue(8).\n", out);
+	      "Exit codes: 0 nothing to fix, 1 fixed, 2 Windows not found, 4 fix needed, 8 error,\n"
+	      "16 usage error, 32 refused for safety. See winrescue(8).\n", out);
 }
 
 static void add_string(const char ***list, size_t *n, const char *s)

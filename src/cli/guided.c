@@ -68,6 +68,15 @@ void cli_guided_epilogue(const struct wr_report *rep, const char *backups)
 	case WR_RESULT_NOTHING_TO_FIX:
 		puts("No faulty channel file was found: this machine's problem is something else.");
 		break;
+	case WR_RESULT_NO_WINDOWS:
+		puts("Windows was NOT found on this machine: nothing was checked or changed.\n"
+		     "What to check next:\n"
+		     "- Firmware setup, storage/SATA mode: if it is \"RAID On\" or Intel RST, set it\n"
+		     "  to AHCI, run winrescue again, and set it back before Windows starts.\n"
+		     "- A controller marked \"no driver\" above is not supported by this stick:\n"
+		     "  see docs/rescue-media.md for what to use instead.\n"
+		     "- That the Windows disk is connected and listed in the firmware setup.");
+		break;
 	default:
 		puts("Nothing more was changed. The table above says why for each volume.");
 		break;

@@ -36,7 +36,7 @@ expect_rc "contradicting options (usage)" 16 fix --no-backup --backup-dir "$T/x"
 expect_rc "no command, not on a terminal (usage)" 16
 expect_rc "--help" 0 --help
 check "--help lists the commands and exit codes" sh -c \
-	"grep -q 'winrescue scan' '$T/out' && grep -q 'Exit codes: 0 nothing to fix, 1 fixed, 4 fix needed, 8 error, 16 usage error' '$T/out'"
+	"grep -q 'winrescue scan' '$T/out' && grep -q 'Exit codes: 0 nothing to fix, 1 fixed, 2 Windows not found, 4 fix needed, 8 error' '$T/out'"
 expect_rc "--version" 0 --version
 check "--version prints the version" grep -Eq '^winrescue [0-9]+\.[0-9]+\.[0-9]+$' "$T/out"
 finish

@@ -52,7 +52,7 @@ done
 # A volume without Windows but with a CrowdStrike-like folder is not a Windows volume.
 wr_make_volume "$T/data.img" 64 Data "$WR_SPECS/data.spec"
 wr scan --json "$T/data.img" >"$T/report.json"
-check "data volume: not Windows, nothing to fix" test "$rc" -eq 0
+check "data volume: not Windows, Windows not found (2)" test "$rc" -eq 2
 check "data volume: status not_windows" test \
 	"$(jq -r '.volumes[0].status' "$T/report.json")" = not_windows
 finish

@@ -425,6 +425,33 @@ static void json_nulls_for_bare_volume(void **state)
 	wr_report_free(&rep);
 }
 
+/* No Windows anywhere: no_windows (2), ranked between fixed and fix needed; any
+ * Windows volume read makes the usual result. */
+static void no_windows_result(void **state)
+{
+	(void)state;
+	struct wr_report rep;
+	wr_report_init(&rep, "scan", false);
+	assert_int_equal(wr_report_finish(&rep), WR_RESULT_NO_WINDOWS);
+	add_volume(&rep, "blank.img", 0, NULL, NULL)->status = WR_VOL_NOT_WINDOWS;
+	assert_int_equal(wr_report_finish(&rep), WR_RESULT_NO_WINDOWS);
+	json_object *root = parse_report(&rep);
+	assert_string_equal(str_member(root, "result"), "no_windows");
+	assert_int_equal(int_member(root, "exit_code"), 2);
+	json_object_put(root);
+	add_volume(&rep, "locked.img", 0, "BitLocker", NULL)->status = WR_VOL_LOCKED;
+	assert_int_equal(wr_report_finish(&rep), WR_RESULT_FIX_NEEDED);
+	rep.volumes[1].status = WR_VOL_NOT_WINDOWS;
+	struct wr_volume *win = add_volume(&rep, "win.img", 0, "ntfs", NULL);
+	win->windows = true;
+	win->status = WR_VOL_CLEAN;
+	assert_int_equal(wr_report_finish(&rep), WR_RESULT_NOTHING_TO_FIX);
+	assert_int_equal(wr_result_worse(WR_RESULT_NO_WINDOWS, WR_RESULT_FIXED), WR_RESULT_NO_WINDOWS);
+	assert_int_equal(wr_result_worse(WR_RESULT_NO_WINDOWS, WR_RESULT_FIX_NEEDED),
+			 WR_RESULT_FIX_NEEDED);
+	wr_report_free(&rep);
+}
+
 static void json_written_atomically(void **state)
 {
 	(void)state;
@@ -705,6 +732,7 @@ int main(void)
 		cmocka_unit_test(json_bitlocker_volumes),
 		cmocka_unit_test(json_refused_and_other_volumes),
 		cmocka_unit_test(json_nulls_for_bare_volume),
+		cmocka_unit_test(no_windows_result),
 		cmocka_unit_test(json_written_atomically),
 		cmocka_unit_test(table_has_what_a_person_needs),
 		cmocka_unit_test(table_verbose_adds_details),
