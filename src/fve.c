@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "winrescue/fve_keys.h"
 #include "winrescue/util.h"
 
 /* On-disk layout (all little-endian), as documented by libbde and libcryptsetup. */
@@ -186,6 +187,17 @@ static int parse_block(const uint8_t *b, size_t len, int copy, struct wr_fve_inf
 	if (msize < METADATA_HEADER_LEN || msize > len - BLOCK_HEADER_LEN)
 		return fail(errmsg, -EINVAL, "BitLocker metadata has an impossible size");
 	return parse_entries(m + METADATA_HEADER_LEN, msize - METADATA_HEADER_LEN, info, errmsg);
+}
+
+uint8_t *wr_fve_valid_block(wr_fve_read_fn read_at, void *ctx, const struct wr_fve_info *info,
+			    size_t *len)
+{
+	for (int copy = 0; copy < 3; copy++) {
+		uint8_t *block = read_valid_copy(read_at, ctx, info->metadata_offset[copy], len);
+		if (block)
+			return block;
+	}
+	return NULL;
 }
 
 static int read_metadata(wr_fve_read_fn read_at, void *ctx, struct wr_fve_info *info,
