@@ -16,11 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../host/bitlk_testdata.h"
+#include "fve_images.h"
 #include "winrescue/fve_keys.h"
 #include "winrescue/util.h"
-
-static char *dir;
 
 struct case_ {
 	const char *image;
@@ -28,7 +26,6 @@ struct case_ {
 	const char *secret;          /* text, or the .BEK file name */
 	bool compare;                /* against libcryptsetup (it opens this kind) */
 };
-
 static const struct case_ CASES[] = {
 	{ "bitlk-aes-xts-128", WR_FVE_SECRET_RECOVERY_PASSWORD,
 	  "235818-357951-253979-013365-241120-245575-342914-591910", true },
@@ -47,42 +44,20 @@ static const struct case_ CASES[] = {
 	{ "bitlk-aes-xts-128-clearkey-only", WR_FVE_SECRET_CLEAR_KEY, NULL, false },
 };
 
-static int setup(void **state)
-{
-	(void)state;
-	if (!bitlk_testdata_present())
-		return 0;
-	dir = bitlk_unpack(NULL);
-	return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return dir ? bitlk_remove(dir) : 0;
-}
-
-static int read_fd(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	return pread(*(int *)ctx, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
-}
-
 static uint8_t *image_block(const char *image, struct wr_fve_info *info, size_t *len)
 {
-	char *path = wr_xasprintf("%s/bitlk-images/%s.img", dir, image);
+	char *path = image_path(image);
 	int fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(wr_fve_read_fd(fd, 0, info, NULL), 0);
-	uint8_t *block = wr_fve_valid_block(read_fd, &fd, info, len);
+	uint8_t *block = image_block_fd(fd, info, len);
 	close(fd);
 	free(path);
-	assert_non_null(block);
 	return block;
 }
 
 static void *slurp(const char *name, size_t *len)
 {
-	char *path = wr_xasprintf("%s/bitlk-images/%s", dir, name);
+	char *path = wr_xasprintf("%s/bitlk-images/%s", images_dir, name);
 	FILE *f = fopen(path, "rb");
 	assert_non_null(f);
 	void *buf = wr_xmalloc(65536);
@@ -94,7 +69,7 @@ static void *slurp(const char *name, size_t *len)
 
 static void libcryptsetup_key(const char *image, const void *secret, size_t len, char *vk, size_t *vk_len)
 {
-	char *path = wr_xasprintf("%s/bitlk-images/%s.img", dir, image);
+	char *path = image_path(image);
 	struct crypt_device *cd = NULL;
 	assert_int_equal(crypt_init(&cd, path), 0);
 	assert_int_equal(crypt_load(cd, CRYPT_BITLK, NULL), 0);
@@ -105,9 +80,7 @@ static void libcryptsetup_key(const char *image, const void *secret, size_t len,
 
 static void test_own_key_equals_libcryptsetups(void **state)
 {
-	(void)state;
-	if (!dir)
-		skip();
+	NEED_IMAGES(state);
 	for (size_t i = 0; i < sizeof(CASES) / sizeof(*CASES); i++) {
 		const struct case_ *c = &CASES[i];
 		struct wr_fve_info info;
@@ -136,9 +109,7 @@ static void test_own_key_equals_libcryptsetups(void **state)
 
 static void test_wrong_secret_refused(void **state)
 {
-	(void)state;
-	if (!dir)
-		skip();
+	NEED_IMAGES(state);
 	struct wr_fve_info info;
 	size_t len = 0, key_len = 0;
 	uint8_t key[WR_FVE_MAX_KEY];
@@ -157,5 +128,5 @@ int main(void)
 		cmocka_unit_test(test_own_key_equals_libcryptsetups),
 		cmocka_unit_test(test_wrong_secret_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, images_setup, images_teardown);
 }
