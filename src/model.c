@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "winrescue/storage.h"
 #include "winrescue/util.h"
 
 void wr_report_init(struct wr_report *rep, const char *command, bool dry_run)
@@ -58,6 +59,7 @@ void wr_report_free(struct wr_report *rep)
 	free(rep->machine.vendor);
 	free(rep->machine.product);
 	free(rep->machine.serial);
+	wr_storage_free(rep->storage);
 	memset(rep, 0, sizeof(*rep));
 }
 

@@ -173,6 +173,7 @@ static json_object *report_to_json_object(const struct wr_report *rep)
 		json_object_array_add(vols, volume_to_json(&rep->volumes[i]));
 	add(o, "volumes", vols);
 	add(o, "summary", summary_to_json(rep));
+	add(o, "storage", wr_storage_to_json(rep->storage));
 	add(o, "result", json_object_new_string(wr_result_name(rep->result)));
 	add(o, "exit_code", json_object_new_int((int)rep->result));
 	return o;

@@ -86,7 +86,7 @@ static const char *plural(size_t n, const char *one, const char *many)
 }
 
 /* Like lsblk: binary units, one decimal unless it is zero ("931.5G", "100M"). */
-static char *human_size(uint64_t bytes)
+char *wr_human_size(uint64_t bytes)
 {
 	static const char units[] = "BKMGTPE";
 	double value = (double)bytes;
@@ -202,7 +202,7 @@ static char *volume_cell(const void *item, int id, bool verbose)
 	switch ((enum volume_column)id) {
 	case VOL_DEVICE: return or_dash(v->partition_dev ? v->partition_dev : v->device);
 	case VOL_PART: return v->partition > 0 ? wr_xasprintf("%d", v->partition) : or_dash(NULL);
-	case VOL_SIZE: return human_size(v->size);
+	case VOL_SIZE: return wr_human_size(v->size);
 	case VOL_OFFSET: return wr_xasprintf("%llu", (unsigned long long)v->offset);
 	case VOL_FS: return or_dash(v->fs_type);
 	case VOL_LABEL: return or_dash(v->label);
@@ -232,7 +232,7 @@ static char *file_cell(const void *item, int id, bool verbose)
 		if (!f->path)
 			return or_dash(NULL);
 		return wr_xstrdup(verbose ? f->path : base_name(f->path));
-	case FILE_SIZE: return human_size(f->size);
+	case FILE_SIZE: return wr_human_size(f->size);
 	case FILE_MODIFIED: return ntfs_time_minutes(f->modified);
 	case FILE_TIME_CLASS: return wr_xstrdup(time_class_words(f->time_class));
 	case FILE_CONTENT: return wr_xstrdup(content_words(f->content_class));
@@ -398,7 +398,7 @@ static int print_table(FILE *out, const struct table_layout *l, const void *item
 }
 
 /* Prints text indented, broken at spaces so no line passes width (0: no limit). */
-static void print_wrapped(FILE *out, const char *text, size_t indent, size_t width)
+void wr_print_wrapped(FILE *out, const char *text, size_t indent, size_t width)
 {
 	size_t used = 0;
 	const char *p = text;
@@ -444,13 +444,13 @@ static char *volume_title(const struct wr_volume *v)
 static void print_volume_notes(FILE *out, const struct wr_volume *v, bool verbose, size_t width)
 {
 	if (v->message)
-		print_wrapped(out, v->message, 2, width);
+		wr_print_wrapped(out, v->message, 2, width);
 	for (size_t i = 0; i < v->nfiles; i++) {
 		const struct wr_file *f = &v->files[i];
 		if (!f->error)
 			continue;
 		char *line = wr_xasprintf("%s: %s", f->path ? base_name(f->path) : "?", f->error);
-		print_wrapped(out, line, 2, width);
+		wr_print_wrapped(out, line, 2, width);
 		free(line);
 	}
 	if (!verbose)
@@ -462,7 +462,7 @@ static void print_volume_notes(FILE *out, const struct wr_volume *v, bool verbos
 	};
 	for (size_t i = 0; i < NELEMS(extra); i++) {
 		if (extra[i])
-			print_wrapped(out, extra[i], 2, width);
+			wr_print_wrapped(out, extra[i], 2, width);
 		free(extra[i]);
 	}
 }
@@ -481,7 +481,7 @@ static int print_volume_details(FILE *out, const struct wr_volume *v, const stru
 						 plural(v->nfiles, "file", "files"))
 		: wr_xasprintf("%s:", title);
 	fputc('\n', out);
-	print_wrapped(out, heading, 0, width);
+	wr_print_wrapped(out, heading, 0, width);
 	free(heading);
 	free(title);
 	int rc = v->nfiles ? print_table(out, files, v->files, v->nfiles, sizeof(v->files[0])) : 0;
@@ -577,10 +577,12 @@ int wr_report_print_table(const struct wr_report *rep, FILE *out, bool verbose)
 			rc = print_volume_details(out, &rep->volumes[i], &files);
 	if (rc)
 		return rc < 0 ? rc : -EIO;
+	if (verbose || rep->result == WR_RESULT_NO_WINDOWS)
+		wr_storage_print(out, rep->storage, width ? width : SERIAL_CONSOLE_WIDTH);
 	char *result = result_line(rep);
 	fputc('\n', out);
 	char *line = wr_xasprintf("Result: %s", result);
-	print_wrapped(out, line, 0, width ? width : SERIAL_CONSOLE_WIDTH);
+	wr_print_wrapped(out, line, 0, width ? width : SERIAL_CONSOLE_WIDTH);
 	free(line);
 	free(result);
 	if (fflush(out) != 0 || ferror(out))

@@ -101,6 +101,7 @@ struct wr_volume {
 };
 
 struct wr_machine { char *vendor, *product, *serial; };
+struct wr_storage;      /* storage.h */
 
 struct wr_report {
 	char *version;
@@ -111,6 +112,7 @@ struct wr_report {
 	struct wr_volume *volumes;
 	size_t nvolumes;
 	enum wr_result result;
+	struct wr_storage *storage;   /* the machine's disks and controllers, NULL: not examined */
 };
 
 void wr_report_init(struct wr_report *rep, const char *command, bool dry_run);

@@ -10,6 +10,7 @@
 #include "winrescue/log.h"
 #include "winrescue/ntfsvol.h"
 #include "winrescue/report.h"
+#include "winrescue/storage.h"
 #include "winrescue/util.h"
 
 /* <machine serial>-<UTC time>: one name for the report, log and backups of a
@@ -105,6 +106,27 @@ static int write_outputs(const struct cli *cli, const struct wr_report *rep)
 	return rc;
 }
 
+static void say_on_stderr(void *ctx, const char *text)
+{
+	(void)ctx;
+	fprintf(stderr, "winrescue: %s\n", text);
+}
+
+/* The whole machine (no targets given): slow controllers (SAS, USB) may still be
+ * adding disks, so discovery waits until the list has been stable for 3 s (at most
+ * 30 s). Given targets are looked at as they are. */
+static struct wr_storage *examine_storage(const struct cli *cli)
+{
+	bool settled = true;
+	double waited = -1;
+	if (!cli->ntargets)
+		waited = wr_storage_settle("/sys", 3000, 30000, say_on_stderr, NULL, &settled);
+	struct wr_storage *st = wr_storage_examine("/sys", cli->ntargets ? NULL : "/dev");
+	st->settle_seconds = waited;
+	st->settled = settled;
+	return st;
+}
+
 static bool needs_confirmation(const struct cli *cli, bool fix)
 {
 	return fix && !cli->dry_run && !cli->yes;
@@ -147,6 +169,7 @@ int cli_run(struct cli *cli, bool guided)
 	};
 	if (guided)
 		cli_guided_callbacks(&opts, cli);
+	rep.storage = examine_storage(cli);
 	enum wr_result result = wr_run(&rep, cli->targets, cli->ntargets, &opts);
 	if (write_outputs(cli, &rep))
 		result = wr_result_worse(result, WR_RESULT_ERROR);
