@@ -507,6 +507,7 @@ struct search {
 	uint8_t vk[MAX_VOLUME_KEY];
 	size_t vk_len;
 	const char *opened_with;     /* protector type of the accepted key */
+	const char *opened_key_id;   /* its protector's Key ID, NULL when not known */
 	bool tried;
 	struct wr_recovery_key tried_keys[32];
 	size_t ntried_keys;
@@ -514,7 +515,8 @@ struct search {
 
 /* One key derivation: asks libcryptsetup for the volume key with this secret.
  * No name, no device-mapper: this is the key check. 0 accepted, -EPERM rejected. */
-static int try_secret(struct search *s, const char *secret, size_t len, const char *protector)
+static int try_secret(struct search *s, const char *secret, size_t len, const char *protector,
+		      const char *key_id)
 {
 	s->tried = true;
 	derivations++;
@@ -522,6 +524,7 @@ static int try_secret(struct search *s, const char *secret, size_t len, const ch
 	int r = crypt_volume_key_get(s->u->cd, CRYPT_ANY_SLOT, (char *)s->vk, &s->vk_len, secret, len);
 	if (r >= 0) {
 		s->opened_with = protector;
+		s->opened_key_id = key_id;
 		s->vol->bitlocker.key_check = WR_KEY_ACCEPTED;
 		return 0;
 	}
@@ -541,11 +544,14 @@ static bool already_tried(struct search *s, const struct wr_recovery_key *key)
 	return false;
 }
 
-static int try_recovery_key(struct search *s, const struct wr_recovery_key *key)
+/* key_id: the recovery-password protector the key is meant for, NULL when the key
+ * came without one (typed, --recovery-key) and the volume has several. */
+static int try_recovery_key(struct search *s, const struct wr_recovery_key *key,
+			    const char *key_id)
 {
 	if (already_tried(s, key))
 		return -EPERM;
-	return try_secret(s, key->text, WR_RECOVERY_KEY_LEN, "recovery_password");
+	return try_secret(s, key->text, WR_RECOVERY_KEY_LEN, "recovery_password", key_id);
 }
 
 static bool has_type(const struct wr_volume *vol, const char *type)
@@ -577,17 +583,31 @@ static int try_keys_files(struct search *s, const struct wr_keysource *ks)
 			size_t n = wr_keys_file_lookup(ks->files[f], bl->protectors[p].key_id,
 						       keys, MAX_KEYS_PER_ID);
 			for (size_t k = 0; k < n && k < MAX_KEYS_PER_ID && rc == -EPERM; k++)
-				rc = try_recovery_key(s, keys[k]);
+				rc = try_recovery_key(s, keys[k], bl->protectors[p].key_id);
 		}
 	}
 	return rc;
+}
+
+/* The Key ID a secret given without one opens: known when the volume has exactly
+ * one protector of its type. */
+static const char *only_key_id(const struct wr_volume *vol, const char *type)
+{
+	const char *id = NULL;
+	for (size_t i = 0; i < vol->bitlocker.nprotectors; i++)
+		if (!strcmp(vol->bitlocker.protectors[i].type, type)) {
+			if (id)
+				return NULL;
+			id = vol->bitlocker.protectors[i].key_id;
+		}
+	return id;
 }
 
 static int try_given_keys(struct search *s, const struct wr_keysource *ks)
 {
 	int rc = -EPERM;
 	for (size_t i = 0; i < ks->nkeys && rc == -EPERM; i++)
-		rc = try_recovery_key(s, &ks->keys[i]);
+		rc = try_recovery_key(s, &ks->keys[i], only_key_id(s->vol, "recovery_password"));
 	return rc;
 }
 
@@ -597,7 +617,8 @@ static int try_bek(struct search *s, const struct wr_keysource *ks)
 	for (size_t i = 0; ks->bek && i < bl->nprotectors; i++)
 		if (!strcmp(bl->protectors[i].type, "startup_key") &&
 		    !strcmp(bl->protectors[i].key_id, ks->bek_guid))
-			return try_secret(s, (const char *)ks->bek, ks->bek_len, "startup_key");
+			return try_secret(s, (const char *)ks->bek, ks->bek_len, "startup_key",
+					  bl->protectors[i].key_id);
 	return -EPERM;
 }
 
@@ -605,7 +626,8 @@ static int try_password(struct search *s, const struct wr_keysource *ks)
 {
 	if (!ks->password || !has_type(s->vol, "password"))
 		return -EPERM;
-	return try_secret(s, ks->password, strlen(ks->password), "password");
+	return try_secret(s, ks->password, strlen(ks->password), "password",
+			  only_key_id(s->vol, "password"));
 }
 
 /* The interactive prompt last: asked again after a key that does not open the
@@ -619,7 +641,7 @@ static int try_prompt(struct search *s, const struct wr_keysource *ks)
 		int p = ks->prompt(ks->prompt_ctx, s->vol, key_id, &key);
 		if (p)
 			break;
-		rc = try_recovery_key(s, &key);
+		rc = try_recovery_key(s, &key, only_key_id(s->vol, "recovery_password"));
 		wr_recovery_key_wipe(&key);
 	}
 	return rc;
@@ -662,6 +684,9 @@ static int find_key(struct search *s, const struct wr_keysource *ks)
 	for (size_t i = 0; i < sizeof(sources) / sizeof(*sources) && rc == -EPERM; i++)
 		rc = sources[i](s, ks);
 	wr_wipe(s->tried_keys, sizeof(s->tried_keys));
+	/* Set once the key is accepted, opened or not: a key that was used is one to rotate. */
+	if (!rc && s->opened_key_id && s->opened_key_id[0])
+		wr_set_message(&s->vol->bitlocker.unlocked_key_id, "%s", s->opened_key_id);
 	if (rc == -EPERM)
 		explain_no_key(s, ks);
 	else if (rc)

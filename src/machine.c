@@ -16,6 +16,8 @@ static bool is_placeholder(const char *s)
 		"", "To be filled by O.E.M.", "Default string",
 		"0", "None", "System Serial Number", "Not Specified", "Not Applicable",
 		"Default", "N/A", "0123456789", "Chassis Serial Number",
+		"No Asset Tag", "Asset Tag", "Chassis Asset Tag", "Asset-1234567890",
+		"Not Available", "Unknown",
 	};
 	for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
 		if (strcasecmp(s, placeholders[i]) == 0)
@@ -50,9 +52,41 @@ static char *read_dmi_field(const char *sysfs_root, const char *name)
 	return is_placeholder(value) ? NULL : wr_xstrdup(value);
 }
 
+/* A UUID of all zeros or all ones is what firmware leaves when it has none. */
+static bool is_unset_uuid(const char *s)
+{
+	size_t zeros = 0, ones = 0, digits = 0;
+	for (; *s; s++) {
+		if (*s == '-')
+			continue;
+		digits++;
+		zeros += *s == '0';
+		ones += *s == 'f' || *s == 'F';
+	}
+	return digits != 32 || zeros == 32 || ones == 32;
+}
+
+/* The SMBIOS system UUID as Windows, Intune and Configuration Manager show it
+ * (Win32_ComputerSystemProduct.UUID): upper case. The kernel prints it in the
+ * same byte order as Windows for SMBIOS 2.6 and later. product_uuid is root-only. */
+static char *read_system_uuid(const char *sysfs_root)
+{
+	char *uuid = read_dmi_field(sysfs_root, "product_uuid");
+	if (uuid && is_unset_uuid(uuid)) {
+		free(uuid);
+		return NULL;
+	}
+	for (char *p = uuid; p && *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return uuid;
+}
+
 void wr_machine_read(struct wr_machine *m, const char *sysfs_root)
 {
 	m->vendor = read_dmi_field(sysfs_root, "sys_vendor");
 	m->product = read_dmi_field(sysfs_root, "product_name");
 	m->serial = read_dmi_field(sysfs_root, "product_serial");
+	m->uuid = read_system_uuid(sysfs_root);
+	m->asset_tag = read_dmi_field(sysfs_root, "chassis_asset_tag");
+	m->chassis_serial = read_dmi_field(sysfs_root, "chassis_serial");
 }

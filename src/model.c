@@ -29,6 +29,7 @@ void wr_bitlocker_clear(struct wr_bitlocker *bl)
 	free(bl->protectors);
 	free(bl->cipher);
 	free(bl->unlocked_with);
+	free(bl->unlocked_key_id);
 	free(bl->open_error);
 	memset(bl, 0, sizeof(*bl));
 }
@@ -59,6 +60,9 @@ void wr_report_free(struct wr_report *rep)
 	free(rep->machine.vendor);
 	free(rep->machine.product);
 	free(rep->machine.serial);
+	free(rep->machine.uuid);
+	free(rep->machine.asset_tag);
+	free(rep->machine.chassis_serial);
 	wr_storage_free(rep->storage);
 	memset(rep, 0, sizeof(*rep));
 }

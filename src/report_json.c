@@ -36,6 +36,9 @@ static json_object *machine_to_json(const struct wr_machine *m)
 	add(o, "vendor", string_or_null(m->vendor));
 	add(o, "product", string_or_null(m->product));
 	add(o, "serial", string_or_null(m->serial));
+	add(o, "uuid", string_or_null(m->uuid));
+	add(o, "asset_tag", string_or_null(m->asset_tag));
+	add(o, "chassis_serial", string_or_null(m->chassis_serial));
 	return o;
 }
 
@@ -107,6 +110,7 @@ static void add_bitlocker(json_object *o, const struct wr_bitlocker *bl)
 	add(o, "key_ids", recovery_key_ids_to_json(bl));
 	add(o, "key_check", json_object_new_string(wr_key_check_name(bl->key_check)));
 	add(o, "unlocked_with", string_or_null(bl->unlocked_with));
+	add(o, "unlocked_key_id", string_or_null(bl->unlocked_key_id));
 	add(o, "open_error", string_or_null(bl->open_error));
 	add(o, "cipher", string_or_null(bl->cipher));
 }

@@ -76,6 +76,7 @@ struct wr_bitlocker {
 	char *cipher;          /* e.g. "aes-xts-plain64" */
 	enum wr_key_check key_check;
 	char *unlocked_with;   /* protector type that opened it, NULL when not opened */
+	char *unlocked_key_id; /* Key ID of the protector that opened it (never the key) */
 	char *open_error;      /* why it could not be opened, NULL when it was */
 };
 
@@ -100,7 +101,9 @@ struct wr_volume {
 	char *message;         /* what a person needs to know about status */
 };
 
-struct wr_machine { char *vendor, *product, *serial; };
+/* DMI identity; uuid is the SMBIOS system UUID (upper case), the key Intune and
+ * Configuration Manager use. NULL: absent, unreadable or a firmware placeholder. */
+struct wr_machine { char *vendor, *product, *serial, *uuid, *asset_tag, *chassis_serial; };
 struct wr_storage;      /* storage.h */
 
 struct wr_report {

@@ -27,6 +27,9 @@ check "no key: the message names the Key ID" sh -c "jq -r '.volumes[0].message' 
 
 wr scan --json --recovery-key "$rp" "$img" >"$T/right.json" 2>"$T/right.err"
 check "right key: accepted" test "$(jq -r '.volumes[0].key_check' "$T/right.json")" = accepted
+check "right key: unlocked_key_id names its Key ID" \
+	test "$(jq -r '.volumes[0].unlocked_key_id' "$T/right.json")" = "$keyid"
+check "no key: no unlocked_key_id" test "$(jq -r '.volumes[0].unlocked_key_id' "$T/locked.json")" = null
 if [ ! -e /dev/mapper/control ]; then
 	check "right key, no device-mapper: exit 8 and the module to load is named" sh -c \
 		"test $rc -eq 8 && jq -r '.volumes[0].open_error' '$T/right.json' | grep -q 'modprobe dm_crypt dm_zero'"
@@ -63,6 +66,8 @@ done
 wr scan --json --keys "$T/BitLockerKeys.csv" "$img" >"$T/keys.json" 2>/dev/null
 check "keys file (10,000 rows, BOM, CRLF, braces, lower case): accepted" test \
 	"$(jq -r '.volumes[0].key_check' "$T/keys.json")" = accepted
+check "keys file: unlocked_key_id is the row's Key ID" \
+	test "$(jq -r '.volumes[0].unlocked_key_id' "$T/keys.json")" = "$keyid"
 
 # Every real volume: reported with its own words, never a crash.
 for f in "$imgs"/*.img; do

@@ -115,6 +115,7 @@ static void add_bitlocker_unlocked(struct wr_report *rep)
 	v->bitlocker.cipher = wr_xstrdup("aes-xts-plain64");
 	v->bitlocker.key_check = WR_KEY_ACCEPTED;
 	v->bitlocker.unlocked_with = wr_xstrdup("recovery_password");
+	v->bitlocker.unlocked_key_id = wr_xstrdup(RECOVERY_ID);
 	add_file(v, "C-00000291-00000000-00000040.sys", FAULTY_UNIX, WR_TIME_FAULTY,
 		 WR_CONTENT_MAGIC, WR_ACTION_DELETED);
 }
@@ -221,7 +222,8 @@ static const char *const VOLUME_KEYS[] = {
 	"windows", "status", "message", "files",
 };
 static const char *const BITLOCKER_KEYS[] = {
-	"protectors", "key_ids", "key_check", "unlocked_with", "open_error", "cipher",
+	"protectors", "key_ids", "key_check", "unlocked_with", "unlocked_key_id", "open_error",
+	"cipher",
 };
 static const char *const FILE_KEYS[] = {
 	"path", "size", "created", "modified", "time_class", "content_class", "action",
@@ -350,6 +352,7 @@ static void json_bitlocker_volumes(void **state)
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(ids, 0)), RECOVERY_ID);
 	assert_string_equal(str_member(locked, "key_check"), "rejected");
 	member(locked, "unlocked_with", json_type_null);
+	member(locked, "unlocked_key_id", json_type_null);
 	assert_string_equal(str_member(locked, "open_error"), "wrong recovery key");
 	member(locked, "cipher", json_type_null);
 	assert_int_equal(json_object_array_length(member(locked, "files", json_type_array)), 0);
@@ -362,6 +365,7 @@ static void json_bitlocker_volumes(void **state)
 	member(open, "partition_type", json_type_null);
 	assert_string_equal(str_member(open, "key_check"), "accepted");
 	assert_string_equal(str_member(open, "unlocked_with"), "recovery_password");
+	assert_string_equal(str_member(open, "unlocked_key_id"), RECOVERY_ID);
 	member(open, "open_error", json_type_null);
 	assert_string_equal(str_member(open, "cipher"), "aes-xts-plain64");
 	assert_string_equal(str_member(open, "status"), "fixed");
