@@ -41,6 +41,7 @@ void cli_print_usage(FILE *out)
 	fputs("Usage: winrescue scan [OPTIONS] [TARGET...]\n"
 	      "       winrescue fix [--dry-run] [OPTIONS] [TARGET...]\n"
 	      "       winrescue guided [OPTIONS]        (also: winrescue, on a terminal)\n"
+	      "       winrescue summary [--csv FILE] [--json] PATH...   (reports of a fleet)\n"
 	      "\n"
 	      "Finds Windows volumes and removes the faulty CrowdStrike Channel File 291\n"
 	      "(\\Windows\\System32\\drivers\\CrowdStrike\\C-00000291*.sys), unlocking BitLocker.\n"

@@ -49,4 +49,7 @@ bool cli_ask_yes(const char *question);
 void cli_guided_callbacks(struct wr_run_options *opts, struct cli *cli);
 void cli_guided_epilogue(const struct wr_report *rep, const char *backups);
 
+/* winrescue summary ARGS (argv[0] is "summary"). Returns the exit code. */
+int cli_summary(int argc, char **argv);
+
 #endif
