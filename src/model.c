@@ -45,6 +45,7 @@ static void volume_free(struct wr_volume *v)
 	free(v->in_use);
 	free(v->message);
 	wr_bitlocker_clear(&v->bitlocker);
+	wr_windows_info_free(v->windows_info);
 	for (size_t i = 0; i < v->nfiles; i++)
 		file_free(&v->files[i]);
 	free(v->files);
@@ -55,6 +56,7 @@ void wr_report_free(struct wr_report *rep)
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		volume_free(&rep->volumes[i]);
 	free(rep->volumes);
+	wr_boot_stores_free(rep->boot_stores, rep->nboot_stores);
 	free(rep->version);
 	free(rep->command);
 	free(rep->machine.vendor);

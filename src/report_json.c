@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "winrescue/report_boot.h"
 #include "winrescue/report_internal.h"
 #include "winrescue/util.h"
 
@@ -132,6 +133,8 @@ static json_object *volume_to_json(const struct wr_volume *v)
 	add(o, "state_flags", state_flags_to_json(v->state));
 	add(o, "in_use", string_or_null(v->in_use));
 	add(o, "windows", json_object_new_boolean(v->windows));
+	if (v->windows)
+		add(o, "windows_info", wr_windows_info_to_json(v->windows_info));
 	add(o, "status", json_object_new_string(wr_volume_status_name(v->status)));
 	add(o, "message", string_or_null(v->message));
 	if (v->encryption == WR_ENC_BITLOCKER)
@@ -176,6 +179,7 @@ static json_object *report_to_json_object(const struct wr_report *rep)
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		json_object_array_add(vols, volume_to_json(&rep->volumes[i]));
 	add(o, "volumes", vols);
+	add(o, "boot_stores", wr_boot_stores_to_json(rep));
 	add(o, "summary", summary_to_json(rep));
 	add(o, "storage", wr_storage_to_json(rep->storage));
 	add(o, "result", json_object_new_string(wr_result_name(rep->result)));

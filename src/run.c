@@ -11,6 +11,7 @@
 #include "winrescue/probe.h"
 #include "winrescue/remedy.h"
 #include "winrescue/util.h"
+#include "winrescue/wininfo.h"
 
 /* What a volume needs between its scan and its fix. */
 struct session {
@@ -119,6 +120,8 @@ static void plan_volume(struct wr_volume *vol, const struct session *s)
 	if (!vol->serial || vol->encryption == WR_ENC_BITLOCKER)
 		wr_set_message(&vol->serial, "%s", wr_ntfs_serial(nv));
 	rc = wr_remedy_plan(nv, vol);
+	if (vol->windows)
+		wr_windows_info_read(nv, vol);
 	vol->status = rc == -ELOOP ? WR_VOL_REFUSED : rc ? WR_VOL_ERROR : status_after_plan(vol);
 	wr_ntfs_close(nv);
 }

@@ -80,6 +80,30 @@ struct wr_bitlocker {
 	char *open_error;      /* why it could not be opened, NULL when it was */
 };
 
+/* Read-only facts from the Windows volume's SYSTEM hive (src/wininfo.c). */
+enum wr_start_type {           /* a driver service's Start value; ABSENT: no such service */
+	WR_START_ABSENT = -1, WR_START_BOOT = 0, WR_START_SYSTEM = 1, WR_START_AUTO = 2,
+	WR_START_MANUAL = 3, WR_START_DISABLED = 4, WR_START_OTHER = 5,
+};
+#define WR_STORAGE_DRIVERS 4   /* storahci, stornvme, iaStorVD, iaStorAVC */
+struct wr_windows_info {
+	char *hive_error;      /* why the SYSTEM hive could not be read; NULL when it was */
+	bool hive_dirty;       /* primary and secondary sequence numbers differ */
+	bool pending_logs;     /* SYSTEM.LOG1/LOG2 hold changes newer than the hive */
+	uint32_t seq1, seq2;
+	char *control_set;     /* "ControlSet001", from Select\Current */
+	char *computer_name;
+	char *build;           /* CurrentBuild from the SOFTWARE hive, NULL when unknown */
+	char *sensor_service;  /* CrowdStrike's driver service (CSAgent), NULL when absent */
+	enum wr_start_type sensor_start;
+	enum wr_start_type storage_start[WR_STORAGE_DRIVERS];
+	char *controller;      /* the Linux driver of the disk's controller ("ahci"), or NULL */
+	char *warning;         /* e.g. INACCESSIBLE_BOOT_DEVICE ahead, NULL when none */
+};
+extern const char *const wr_storage_driver_names[WR_STORAGE_DRIVERS];
+const char *wr_start_type_name(enum wr_start_type t);
+void wr_windows_info_free(struct wr_windows_info *wi);
+
 struct wr_volume {
 	char *device;          /* the target path (disk, partition node or image) */
 	char *partition_dev;   /* kernel node of the partition when it has one */
@@ -93,6 +117,7 @@ struct wr_volume {
 	enum wr_encryption encryption;
 	struct wr_bitlocker bitlocker;
 	bool windows;          /* holds \Windows\System32 */
+	struct wr_windows_info *windows_info;   /* NULL until the SYSTEM hive was looked at */
 	unsigned state;        /* wr_state_bits */
 	char *in_use;          /* why the volume is busy elsewhere, NULL if not */
 	struct wr_file *files;
@@ -106,6 +131,42 @@ struct wr_volume {
 struct wr_machine { char *vendor, *product, *serial, *uuid, *asset_tag, *chassis_serial; };
 struct wr_storage;      /* storage.h */
 
+struct wr_report;
+
+/* The Windows Boot Manager's store (BCD) and its Windows loader entries (src/bcd.c). */
+enum wr_boot_action {
+	WR_BOOT_NONE,          /* nothing to do, or nothing done */
+	WR_BOOT_WOULD_CLEAR,   /* safeboot leftovers found: fix would remove them */
+	WR_BOOT_CLEARED,       /* removed after a verified backup */
+	WR_BOOT_KEPT,          /* left as asked (--keep-safeboot) */
+	WR_BOOT_SAFE_MODE_SET, /* safe-mode: safeboot minimal set on the default entry */
+	WR_BOOT_RESTORED,      /* safe-mode --undo: the store is as before */
+	WR_BOOT_FAILED,
+};
+struct wr_boot_entry {
+	char *id;              /* object GUID in braces */
+	char *description;
+	bool is_default;
+	int64_t safeboot;      /* -1 not set; 0 minimal, 1 network, 2 dsrepair */
+	int alternate_shell;   /* -1 not set; else the boolean's value */
+};
+struct wr_boot_store {
+	char *device;          /* the disk or image holding it */
+	int partition;
+	uint64_t offset;       /* byte offset of its file system */
+	char *filesystem;      /* "vfat" (EFI system partition) or "ntfs" (BIOS) */
+	char *path;            /* "\EFI\Microsoft\Boot\BCD" or "\Boot\BCD" */
+	struct wr_boot_entry *entries;
+	size_t nentries;
+	enum wr_boot_action action;
+	char *backup;          /* the verified copy taken before a change */
+	char *error;           /* why it could not be read or changed */
+};
+const char *wr_boot_action_name(enum wr_boot_action a);
+struct wr_boot_store *wr_report_add_boot_store(struct wr_report *rep);
+struct wr_boot_entry *wr_boot_store_add_entry(struct wr_boot_store *bs);
+void wr_boot_stores_free(struct wr_boot_store *stores, size_t n);
+
 struct wr_report {
 	char *version;
 	char *command;         /* "scan", "fix", "fix --dry-run" */
@@ -114,6 +175,8 @@ struct wr_report {
 	struct wr_machine machine;
 	struct wr_volume *volumes;
 	size_t nvolumes;
+	struct wr_boot_store *boot_stores;
+	size_t nboot_stores;
 	enum wr_result result;
 	struct wr_storage *storage;   /* the machine's disks and controllers, NULL: not examined */
 };

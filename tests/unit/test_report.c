@@ -233,10 +233,12 @@ static const char *const FILE_KEYS[] = {
 
 static void assert_volume_keys(json_object *vol, bool bitlocker)
 {
-	const char *keys[N(VOLUME_KEYS) + N(BITLOCKER_KEYS)];
+	const char *keys[N(VOLUME_KEYS) + N(BITLOCKER_KEYS) + 1];
 	size_t n = 0;
 	for (size_t i = 0; i < N(VOLUME_KEYS); i++)
 		keys[n++] = VOLUME_KEYS[i];
+	if (bool_member(vol, "windows"))
+		keys[n++] = "windows_info";  /* null until the SYSTEM hive was read */
 	for (size_t i = 0; bitlocker && i < N(BITLOCKER_KEYS); i++)
 		keys[n++] = BITLOCKER_KEYS[i];
 	assert_keys_exactly(vol, keys, n);
@@ -251,7 +253,7 @@ static void json_top_level_fields(void **state)
 	build_full_report(&rep);
 	json_object *root = parse_report(&rep);
 	static const char *const keys[] = { "tool", "version", "command", "dry_run", "time",
-		"machine", "volumes", "summary", "storage", "result", "exit_code" };
+		"machine", "volumes", "boot_stores", "summary", "storage", "result", "exit_code" };
 	assert_keys_exactly(root, keys, N(keys));
 	assert_string_equal(str_member(root, "tool"), "winrescue");
 	assert_string_equal(str_member(root, "version"), WR_VERSION);

@@ -1,0 +1,13 @@
+/* The boot-configuration parts of the report (src/report_boot_json.c). */
+#ifndef WINRESCUE_REPORT_BOOT_H
+#define WINRESCUE_REPORT_BOOT_H
+
+#include <json-c/json.h>
+
+#include "winrescue/model.h"
+
+/* NULL (JSON null) when wi is NULL. */
+json_object *wr_windows_info_to_json(const struct wr_windows_info *wi);
+json_object *wr_boot_stores_to_json(const struct wr_report *rep);
+
+#endif
