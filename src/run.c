@@ -306,8 +306,11 @@ enum wr_result wr_run(struct wr_report *rep, const char *const *targets, size_t 
 {
 	probe_targets(rep, targets, ntargets);
 	struct session *sessions = wr_xcalloc(rep->nvolumes, sizeof(*sessions));
-	for (size_t i = 0; i < rep->nvolumes; i++)
-		scan_volume(&rep->volumes[i], &sessions[i], opts);
+	for (size_t i = 0; i < rep->nvolumes; i++) {
+		struct wr_volume *vol = &rep->volumes[i];
+		scan_volume(vol, &sessions[i], opts);
+		wr_windows_info_check_controller(vol->windows_info, rep->storage, vol->device);
+	}
 	if (opts->fix && !opts->dry_run)
 		fix_all(rep, sessions, opts);
 	for (size_t i = 0; i < rep->nvolumes; i++)

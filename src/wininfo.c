@@ -1,16 +1,15 @@
 #include "winrescue/wininfo.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "winrescue/hive.h"
 #include "winrescue/ntfsvol.h"
+#include "winrescue/storage.h"
 #include "winrescue/util.h"
 
 /* SYSTEM hives are tens of megabytes; far larger is not a hive worth trusting. */
@@ -131,8 +130,6 @@ void wr_windows_info_read(struct wr_ntfs *nv, struct wr_volume *vol)
 	struct wr_windows_info *wi = wr_xcalloc(1, sizeof(*wi));
 	wr_windows_info_free(vol->windows_info);
 	vol->windows_info = wi;
-	wi->controller = wr_disk_controller_driver(vol->partition_dev ? vol->partition_dev :
-		vol->device);
 	uint64_t mref;
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -151,44 +148,60 @@ void wr_windows_info_read(struct wr_ntfs *nv, struct wr_volume *vol)
 	if (!wi->hive_error)
 		wi->pending_logs = log_pending(nv, WR_SYSTEM_HIVE ".LOG1", wi->seq2) ||
 				   log_pending(nv, WR_SYSTEM_HIVE ".LOG2", wi->seq2);
-	warn_boot_driver(wi);
 }
 
 /* ---- the controller Linux sees the disk on ------------------------------ */
 
-static char *link_base(const char *dir, const char *name)
+/* The whole disk's kernel name for a target that may be a partition node. */
+static char *disk_name_of(const char *devnode)
 {
-	char *path = wr_xasprintf("%s/%s", dir, name);
-	char target[PATH_MAX];
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	free(path);
-	if (n <= 0)
-		return NULL;
-	target[n] = '\0';
-	const char *slash = strrchr(target, '/');
-	return wr_xstrdup(slash ? slash + 1 : target);
+	const char *slash = strrchr(devnode, '/');
+	const char *name = slash ? slash + 1 : devnode;
+	char *part = wr_xasprintf("/sys/class/block/%s/partition", name);
+	char *parent = NULL;
+	if (access(part, F_OK) == 0) {
+		char *link = wr_xasprintf("/sys/class/block/%s/..", name);
+		char *dir = realpath(link, NULL);
+		const char *base = dir ? strrchr(dir, '/') : NULL;
+		parent = base ? wr_xstrdup(base + 1) : NULL;
+		free(dir);
+		free(link);
+	}
+	free(part);
+	return parent ? parent : wr_xstrdup(name);
 }
 
-char *wr_disk_controller_driver(const char *devnode)
+static const char *controller_driver(const struct wr_storage *st, const char *disk)
 {
-	struct stat st;
-	if (!devnode || stat(devnode, &st) < 0 || !S_ISBLK(st.st_mode))
-		return NULL;
-	char *sys = wr_xasprintf("/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
-	char *dir = realpath(sys, NULL);
-	free(sys);
-	char *driver = NULL;
-	/* Up from the block device to the first PCI function: its driver. */
-	while (dir && !driver && strlen(dir) > strlen("/sys/devices")) {
-		char *subsystem = link_base(dir, "subsystem");
-		if (subsystem && !strcmp(subsystem, "pci"))
-			driver = link_base(dir, "driver");
-		free(subsystem);
-		char *slash = strrchr(dir, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
+	for (size_t i = 0; st && i < st->ndisks; i++) {
+		const struct wr_storage_disk *d = &st->disks[i];
+		if (strcmp(d->name, disk) || !d->controller)
+			continue;
+		for (size_t j = 0; j < st->ncontrollers; j++)
+			if (!strcmp(st->controllers[j].address, d->controller))
+				return st->controllers[j].driver;
 	}
-	free(dir);
-	return driver;
+	return NULL;
+}
+
+void wr_windows_info_set_controller(struct wr_windows_info *wi, const struct wr_storage *st,
+				    const char *disk)
+{
+	const char *driver = controller_driver(st, disk);
+	free(wi->controller);
+	wi->controller = driver ? wr_xstrdup(driver) : NULL;
+	free(wi->warning);
+	wi->warning = NULL;
+	warn_boot_driver(wi);
+}
+
+void wr_windows_info_check_controller(struct wr_windows_info *wi, const struct wr_storage *st,
+				      const char *device)
+{
+	struct stat sb;
+	if (!wi || !device || stat(device, &sb) < 0 || !S_ISBLK(sb.st_mode))
+		return;  /* an image file is on no controller */
+	char *disk = disk_name_of(device);
+	wr_windows_info_set_controller(wi, st, disk);
+	free(disk);
 }

@@ -18,8 +18,15 @@ struct wr_ntfs;
 void wr_windows_info_read(struct wr_ntfs *nv, struct wr_volume *vol);
 /* The same from hive bytes already in memory (tests, fuzzing). */
 void wr_windows_info_from_hive(const uint8_t *data, size_t len, struct wr_windows_info *wi);
-/* The Linux driver of the PCI controller a block device hangs off ("ahci",
- * "nvme", "virtio-pci"...), NULL for image files and unknown paths. */
-char *wr_disk_controller_driver(const char *devnode);
+/* Sets wi->controller to the Linux driver of the PCI controller the block
+ * device (a disk or partition node) hangs off, as st (storage.h) found it, and
+ * the INACCESSIBLE_BOOT_DEVICE warning when the disk is on AHCI while Windows'
+ * AHCI driver does not start at boot. Image files have no controller. */
+struct wr_storage;
+void wr_windows_info_check_controller(struct wr_windows_info *wi, const struct wr_storage *st,
+				      const char *device);
+/* The same for a disk by its kernel name ("sda"). */
+void wr_windows_info_set_controller(struct wr_windows_info *wi, const struct wr_storage *st,
+				    const char *disk);
 
 #endif
