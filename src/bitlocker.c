@@ -86,25 +86,20 @@ int wr_keysource_load_keys_file(struct wr_keysource *ks, const char *path, char 
 	int rc = wr_keys_file_load(path, &kf, errmsg);
 	if (rc)
 		return rc;
-	wr_keysource_add_keys_file(ks, kf, path);
-	return 0;
-}
-
-void wr_keysource_add_keys_file(struct wr_keysource *ks, struct wr_keys_file *kf, const char *path)
-{
 	if (wr_keys_file_bad_rows(kf))
 		wr_log(WR_LOG_WARN, "keys file %s: %zu bad rows skipped:\n%s", path,
 		       wr_keys_file_bad_rows(kf), wr_keys_file_problems(kf));
 	wr_log(WR_LOG_INFO, "keys file %s: %zu keys", path, wr_keys_file_count(kf));
 	struct wr_keys_file **slot = wr_array_grow(&ks->files, &ks->nfiles, sizeof(*ks->files));
 	*slot = kf;
+	return 0;
 }
 
 static int read_small_file(const char *path, uint8_t **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = wr_open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*buf = wr_xmalloc(MAX_BEK_SIZE + 1);
 	size_t got = 0;
 	int rc = 0;
@@ -151,7 +146,8 @@ int wr_keysource_set_bek(struct wr_keysource *ks, const char *path, char **errms
 	int rc = read_small_file(path, &buf, &len);
 	if (rc) {
 		wr_set_message(errmsg, "cannot read startup key %s: %s", path,
-			       rc == -EFBIG ? "too large for a .BEK file" : strerror(-rc));
+			       rc == -EFBIG ? "too large for a .BEK file" :
+			       rc == -EINVAL ? "not a regular file" : strerror(-rc));
 		return rc;
 	}
 	if (!bek_header_valid(buf, len)) {

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <mntent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +83,36 @@ static char *loop_in_use(const char *loop)
 	return why;
 }
 
-static char *image_attached_in_use(const char *image)
+static uint64_t sysfs_number(const char *loop, const char *name)
+{
+	char *path = wr_xasprintf("/sys/block/%s/loop/%s", loop, name);
+	FILE *f = fopen(path, "re");
+	unsigned long long n = 0;
+	if (f && fscanf(f, "%llu", &n) != 1)
+		n = 0;
+	if (f)
+		fclose(f);
+	free(path);
+	return n;
+}
+
+/* Does the loop device's window on its file (offset, size limit; 0 is "to the
+ * end") overlap the volume's bytes? */
+static bool loop_covers(const char *loop, const struct wr_volume *vol)
+{
+	uint64_t off = sysfs_number(loop, "offset");
+	uint64_t limit = sysfs_number(loop, "sizelimit");
+	bool starts_before_end = !vol->size || off < vol->offset + vol->size;
+	bool ends_after_start = !limit || off + limit > vol->offset;
+	return starts_before_end && ends_after_start;
+}
+
+/* An image attached to a loop device is in use even when nothing is mounted:
+ * writes through the loop device (or a mount made later) would race ours. */
+static char *image_attached_in_use(const struct wr_volume *vol)
 {
 	char real[PATH_MAX];
-	if (!realpath(image, real))
+	if (!realpath(vol->device, real))
 		return NULL;
 	DIR *d = opendir("/sys/block");
 	struct dirent *de;
@@ -98,8 +125,10 @@ static char *image_attached_in_use(const char *image)
 		char line[PATH_MAX + 2] = "";
 		if (f && fgets(line, sizeof(line), f)) {
 			line[strcspn(line, "\n")] = '\0';
-			if (!strcmp(line, real))
-				why = loop_in_use(de->d_name);
+			if (!strcmp(line, real) && loop_covers(de->d_name, vol) &&
+			    !(why = loop_in_use(de->d_name)))
+				why = wr_xasprintf("%s is attached to /dev/%s (losetup -d /dev/%s "
+					"detaches it)", vol->device, de->d_name, de->d_name);
 		}
 		if (f)
 			fclose(f);
@@ -131,5 +160,5 @@ char *wr_volume_in_use(const struct wr_volume *vol)
 		free(mnt);
 		return why;
 	}
-	return image_attached_in_use(vol->device);
+	return image_attached_in_use(vol);
 }

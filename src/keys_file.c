@@ -491,9 +491,9 @@ int wr_keys_file_parse(const char *buf, size_t len, struct wr_keys_file **out, c
 /* The export is mapped, not copied: the reader gives back what it has parsed. */
 static int map_file(const char *path, const char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = wr_open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) < 0)

@@ -77,9 +77,30 @@ static void probe_boot_sector_id(int fd, struct wr_volume *vol)
 		vol->fs_type = wr_xstrdup("BitLocker");
 }
 
+/* A disk whose sectors return I/O errors must never pass for "not Windows":
+ * libblkid says "nothing found" for what it cannot read. 0 or -errno. */
+static int readable_at(int fd, uint64_t offset)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)offset);
+		if (n >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 /* Filesystem type, label and serial of the bytes [offset, offset+size) of fd. */
 static void probe_content(int fd, struct wr_volume *vol)
 {
+	int rc = readable_at(fd, vol->offset);
+	if (rc) {
+		vol->status = WR_VOL_ERROR;
+		wr_set_message(&vol->message, "cannot read %s at byte %llu: %s", vol->device,
+			(unsigned long long)vol->offset, strerror(-rc));
+		return;
+	}
 	blkid_probe pr = blkid_new_probe();
 	if (!pr)
 		return;
@@ -106,14 +127,43 @@ static char *partition_type_text(blkid_partition part)
 	return wr_xasprintf("0x%02x", (unsigned)blkid_partition_get_type(part));
 }
 
+static bool same_device(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return !strcmp(a, b);
+	if (S_ISBLK(sa.st_mode) && S_ISBLK(sb.st_mode))
+		return sa.st_rdev == sb.st_rdev;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The same volume twice (a target given twice, two partition entries that
+ * point at one volume) would be fixed twice: the second pass finds nothing
+ * and fails. A volume is listed once per device and offset. */
+static bool already_listed(const struct wr_report *rep, const char *target, uint64_t offset)
+{
+	for (size_t i = 0; i < rep->nvolumes; i++) {
+		const struct wr_volume *v = &rep->volumes[i];
+		if (v->offset == offset && v->status != WR_VOL_ERROR && same_device(v->device, target)) {
+			wr_log(WR_LOG_INFO, "%s at byte %llu is listed once (seen twice)", target,
+				(unsigned long long)offset);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void add_partition(struct wr_report *rep, const char *target, int fd,
 			  blkid_partition part, bool is_blockdev)
 {
+	uint64_t offset = (uint64_t)blkid_partition_get_start(part) * 512;
+	if (already_listed(rep, target, offset))
+		return;
 	struct wr_volume *vol = wr_report_add_volume(rep);
 	vol->device = wr_xstrdup(target);
 	vol->partition = blkid_partition_get_partno(part);
 	vol->part_type = partition_type_text(part);
-	vol->offset = (uint64_t)blkid_partition_get_start(part) * 512;
+	vol->offset = offset;
 	vol->size = (uint64_t)blkid_partition_get_size(part) * 512;
 	if (is_blockdev)
 		vol->partition_dev = partition_node(target, vol->partition);
@@ -122,6 +172,8 @@ static void add_partition(struct wr_report *rep, const char *target, int fd,
 
 static void add_whole(struct wr_report *rep, const char *target, int fd, uint64_t size)
 {
+	if (already_listed(rep, target, 0))
+		return;
 	struct wr_volume *vol = wr_report_add_volume(rep);
 	vol->device = wr_xstrdup(target);
 	vol->size = size;
@@ -153,9 +205,10 @@ int wr_probe_target(struct wr_report *rep, const char *target, char **err)
 		return -e;
 	}
 	int fd = open(target, O_RDONLY | O_CLOEXEC);
-	blkid_probe pr = fd < 0 ? NULL : blkid_new_probe();
+	int unreadable = fd < 0 ? -errno : readable_at(fd, 0);
+	blkid_probe pr = unreadable ? NULL : blkid_new_probe();
 	if (!pr || blkid_probe_set_device(pr, fd, 0, 0) != 0) {
-		int e = errno ? errno : EIO;
+		int e = unreadable ? -unreadable : errno ? errno : EIO;
 		*err = wr_xasprintf("%s: cannot read: %s", target, strerror(e));
 		if (pr)
 			blkid_free_probe(pr);
@@ -202,10 +255,15 @@ int wr_probe_all(struct wr_report *rep)
 			continue;
 		char *node = wr_xasprintf("/dev/%s", de->d_name);
 		char *err = NULL;
-		if (wr_probe_target(rep, node, &err) == 0)
-			disks++;
-		else
-			wr_log(WR_LOG_WARN, "%s", err);
+		disks++;
+		if (wr_probe_target(rep, node, &err) != 0) {
+			/* A disk that cannot be read is an error, never "nothing here". */
+			struct wr_volume *vol = wr_report_add_volume(rep);
+			vol->device = node;
+			vol->status = WR_VOL_ERROR;
+			vol->message = err;
+			continue;
+		}
 		free(err);
 		free(node);
 	}

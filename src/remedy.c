@@ -170,21 +170,23 @@ static int back_up(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file 
 	return rc;
 }
 
-static void fix_file(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entries,
+/* Returns whether the volume was written (a delete was attempted). */
+static bool fix_file(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entries,
 		     size_t count, struct wr_file *f, const char *backup_dir)
 {
 	const struct wr_entry *e = find_entry(entries, count, f);
 	if (!e) {
 		fail(f, "the file changed since it was examined; not deleted", -ESTALE);
-		return;
+		return false;
 	}
 	if (backup_dir && back_up(nv, e, f, backup_dir))
-		return;
+		return false;
 	int rc = wr_ntfs_unlink(nv, dir, e);
 	if (rc)
 		fail(f, "delete failed", rc);
 	else
 		f->action = WR_ACTION_DELETED;
+	return true;
 }
 
 static size_t count_failed(const struct wr_volume *vol)
@@ -219,12 +221,16 @@ size_t wr_remedy_apply(struct wr_ntfs *nv, struct wr_volume *vol, const char *ba
 		wr_entries_free(entries, count);
 		return count_failed(vol);
 	}
+	bool wrote = false;
 	for (size_t i = 0; i < vol->nfiles; i++)
 		if (vol->files[i].action == WR_ACTION_WOULD_DELETE)
-			fix_file(nv, dir, entries, count, &vol->files[i], backup_dir);
+			wrote |= fix_file(nv, dir, entries, count, &vol->files[i], backup_dir);
 	wr_entries_free(entries, count);
-	/* The deletes are on disk before the flag that covers them goes. */
-	if (!count_failed(vol) && ((rc = wr_ntfs_flush(nv)) || (rc = wr_ntfs_set_dirty(nv, false))))
+	/* The deletes are on disk before the flag that covers them goes. It also
+	 * goes when nothing was written at all (every backup failed): the volume is
+	 * as it was. It stays only over a failed delete. */
+	if ((!count_failed(vol) || !wrote) &&
+	    ((rc = wr_ntfs_flush(nv)) || (rc = wr_ntfs_set_dirty(nv, false))))
 		wr_log(WR_LOG_WARN, "could not clear the dirty flag: %s", strerror(-rc));
 	return count_failed(vol);
 }

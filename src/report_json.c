@@ -8,6 +8,7 @@
 
 #include "winrescue/report_boot.h"
 #include "winrescue/report_internal.h"
+#include "winrescue/outfile.h"
 #include "winrescue/util.h"
 
 /* Absent strings are JSON null, not "", so a script can tell "none" from "empty". */
@@ -182,10 +183,6 @@ static json_object *report_to_json_object(const struct wr_report *rep)
 	add(o, "boot_stores", wr_boot_stores_to_json(rep));
 	add(o, "summary", summary_to_json(rep));
 	add(o, "storage", wr_storage_to_json(rep->storage));
-	json_object *warnings = json_object_new_array();
-	for (size_t i = 0; i < rep->nwarnings; i++)
-		json_object_array_add(warnings, json_object_new_string(rep->warnings[i]));
-	add(o, "warnings", warnings);
 	add(o, "result", json_object_new_string(wr_result_name(rep->result)));
 	add(o, "exit_code", json_object_new_int((int)rep->result));
 	return o;
@@ -204,7 +201,7 @@ char *wr_report_to_json(const struct wr_report *rep)
 int wr_report_write_file(const struct wr_report *rep, const char *path)
 {
 	char *text = wr_report_to_json(rep);
-	int rc = wr_write_file_atomic(path, text, strlen(text));
+	int rc = wr_output_write(path, text, strlen(text));
 	free(text);
 	return rc;
 }

@@ -120,7 +120,11 @@ static int write_all(int fd, const void *buf, size_t len)
 
 int wr_write_file_atomic(const char *path, const void *buf, size_t len)
 {
-	char *tmp = wr_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	/* Short, in the same folder: a name that fits there must not fail for
+	 * the length of its temporary name. */
+	char *copy = wr_xstrdup(path);
+	char *tmp = wr_xasprintf("%s/.winrescue.tmp.%ld", dirname(copy), (long)getpid());
+	free(copy);
 	int rc = 0;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -141,6 +145,24 @@ int wr_write_file_atomic(const char *path, const void *buf, size_t len)
 out:
 	free(tmp);
 	return rc;
+}
+
+int wr_open_regular(const char *path)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int rc = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	int flags = rc ? -1 : fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int wr_mkdir_p(const char *path, unsigned mode)

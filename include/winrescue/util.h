@@ -28,6 +28,9 @@ void wr_format_utc(int64_t unix_time, char out[32]);
 /* Writes a file so a power cut leaves either the old file or the whole new one:
  * temporary name, fsync, rename, fsync of the folder. Returns 0 or -errno. */
 int wr_write_file_atomic(const char *path, const void *buf, size_t len);
+/* Opens a regular file for reading, never waiting (a FIFO, a device or a
+ * folder gives -EINVAL: "not a regular file"). Returns the fd or -errno. */
+int wr_open_regular(const char *path);
 /* mkdir -p; returns 0 or -errno. */
 int wr_mkdir_p(const char *path, unsigned mode);
 

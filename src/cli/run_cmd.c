@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,8 +10,8 @@
 #include "winrescue/bitlocker.h"
 #include "winrescue/log.h"
 #include "winrescue/ntfsvol.h"
+#include "winrescue/outfile.h"
 #include "winrescue/report.h"
-#include "winrescue/sealed.h"
 #include "winrescue/storage.h"
 #include "winrescue/util.h"
 
@@ -38,7 +39,19 @@ static char *report_path(const struct cli *cli)
 	return cli->report_file ? wr_xstrdup(cli->report_file) : NULL;
 }
 
-static char *backup_root(const struct cli *cli)
+/* Backup paths in the report are absolute: a relative one means nothing to
+ * whoever reads the report elsewhere. */
+static char *absolute(char *path)
+{
+	char cwd[PATH_MAX];
+	if (!path || path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return path;
+	char *abs = wr_xasprintf("%s/%s", cwd, path);
+	free(path);
+	return abs;
+}
+
+static char *relative_backup_root(const struct cli *cli)
 {
 	if (cli->no_backup)
 		return NULL;
@@ -53,6 +66,11 @@ static char *backup_root(const struct cli *cli)
 		return root;
 	}
 	return wr_xstrdup("winrescue-backup");
+}
+
+static char *backup_root(const struct cli *cli)
+{
+	return absolute(relative_backup_root(cli));
 }
 
 static int open_reports_dir(struct cli *cli, const struct wr_report *rep)
@@ -85,8 +103,17 @@ static bool confirm_on_terminal(void *ctx, const struct wr_report *plan)
 	return yes;
 }
 
-static int write_outputs(const struct cli *cli, const struct wr_report *rep)
+/* The report file first: when it cannot be written, what is printed says so
+ * (the exit code in every JSON is the process's). */
+static int write_outputs(const struct cli *cli, struct wr_report *rep)
 {
+	char *path = report_path(cli);
+	int rc = path ? wr_report_write_file(rep, path) : 0;
+	if (rc) {
+		fprintf(stderr, "winrescue: cannot write the report %s: %s\n", path,
+			wr_output_error(rc));
+		rep->result = wr_result_worse(rep->result, WR_RESULT_ERROR);
+	}
 	if (cli->json) {
 		char *json = wr_report_to_json(rep);
 		fputs(json, stdout);
@@ -97,11 +124,7 @@ static int write_outputs(const struct cli *cli, const struct wr_report *rep)
 	}
 	if (cli->log)
 		wr_report_print_table(rep, cli->log, true);
-	char *path = report_path(cli);
-	int rc = path ? wr_report_write_file(rep, path) : 0;
-	if (rc)
-		fprintf(stderr, "winrescue: cannot write the report %s: %s\n", path, strerror(-rc));
-	else if (path && !cli->json)
+	if (!rc && path && !cli->json)
 		printf("Report: %s\n", path);
 	free(path);
 	return rc;
@@ -128,6 +151,25 @@ static struct wr_storage *examine_storage(const struct cli *cli)
 	return st;
 }
 
+/* Before anything is changed: a fix whose report or backups cannot be written
+ * would delete files and then fail to say so. */
+static int check_outputs(const struct cli *cli, bool writes, const char *backups)
+{
+	char *path = report_path(cli);
+	int rc = path ? wr_output_check(path) : 0;
+	if (rc)
+		fprintf(stderr, "winrescue: cannot write the report %s: %s; nothing was changed\n",
+			path, wr_output_error(rc));
+	free(path);
+	if (rc || !writes || !backups)
+		return rc;
+	if ((rc = wr_output_check_dir(backups)) != 0)
+		fprintf(stderr, "winrescue: cannot write backups to %s: %s; nothing was changed "
+			"(--backup-dir DIR elsewhere, or --no-backup)\n", backups,
+			wr_output_error(rc));
+	return rc;
+}
+
 static bool needs_confirmation(const struct cli *cli, bool fix)
 {
 	return fix && !cli->dry_run && !cli->yes;
@@ -138,16 +180,6 @@ static const char *command_label(const struct cli *cli, bool guided)
 	if (guided)
 		return "guided";
 	return cli->dry_run ? "fix --dry-run" : cli->command;
-}
-
-/* A stick carrying the fleet's keys in clear gives them to whoever finds it. */
-static void warn_keys_in_clear(const struct cli *cli, struct wr_report *rep)
-{
-	if (!cli->keys_file || wr_keys_file_is_sealed(cli->keys_file))
-		return;
-	wr_report_add_warning(rep, "the keys file %s holds recovery keys in clear: seal it with "
-			      "'winrescue keys seal' (docs/rescue-media.md)", cli->keys_file);
-	fprintf(stderr, "winrescue: warning: %s\n", rep->warnings[rep->nwarnings - 1]);
 }
 
 int cli_run(struct cli *cli, bool guided)
@@ -171,8 +203,13 @@ int cli_run(struct cli *cli, bool guided)
 		wr_report_free(&rep);
 		return WR_RESULT_USAGE;
 	}
-	warn_keys_in_clear(cli, &rep);
 	char *backups = backup_root(cli);
+	if (check_outputs(cli, fix && !cli->dry_run, backups)) {
+		free(backups);
+		wr_keysource_free(keys);
+		wr_report_free(&rep);
+		return WR_RESULT_ERROR;
+	}
 	struct wr_run_options opts = {
 		.fix = fix, .dry_run = cli->dry_run, .overrides = cli->overrides,
 		.backup_root = backups, .keys = keys,

@@ -1,0 +1,248 @@
+# What an adversarial run found (issue 10), one case per defect: device nodes
+# and links given as the report, disks cut short, unreadable disks, images
+# attached to loop devices, the same volume twice, outputs that cannot be
+# written, FIFOs as inputs, dirty flags left behind, 4Kn disk images.
+# Fixtures are made with mkntfs, an ntfs-3g (FUSE) mount, sfdisk, losetup,
+# truncate and dd, never with winrescue's own tools; the checks read them with
+# ntfsinfo, ntfsls and jq. Writes a summary line to <build>/reliability-adversarial.txt.
+. "$WR_SOURCE/tests/host/lib.sh"
+BOUND=60
+CS=Windows/System32/drivers/CrowdStrike
+tried=0 crashes=0 hangs=0 changes=0
+
+run_bounded() {  # like wr, with a time limit; counts crashes and hangs
+	tried=$((tried + 1))
+	rc=0
+	timeout -k 5 "$BOUND" "$WINRESCUE" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		hangs=$((hangs + 1)); echo "HANG (> ${BOUND}s): winrescue $*"
+	elif [ $rc -gt 32 ]; then
+		crashes=$((crashes + 1)); echo "CRASH (exit $rc): winrescue $*"; cat "$T/err"
+	fi
+	# The exit code a JSON report states is always the process's.
+	if [ -s "$T/out" ] && jq -e . "$T/out" >/dev/null 2>&1 && [ "$(jq .exit_code "$T/out")" != "$rc" ]; then
+		fail "winrescue $*: the JSON says exit $(jq .exit_code "$T/out"), the process exit $rc"
+	fi
+}
+expect_rc() {  # expect_rc NAME WANTED...
+	_name=$1; shift
+	for _w; do [ "$rc" -eq "$_w" ] && { echo "ok: $_name (exit $rc)"; return 0; }; done
+	echo "FAIL: $_name: exit $rc, expected one of: $*"
+	sed 's/^/  | /' "$T/out" "$T/err" | head -20
+	failures=$((failures + 1))
+}
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+unchanged() {  # unchanged NAME FILE SHA: the image is byte-identical
+	if [ "$(wr_sha256 "$2")" = "$3" ]; then echo "ok: $1: image unchanged"
+	else changes=$((changes + 1)); fail "$1: the image changed"; fi
+}
+
+# ntfs_windows IMG MIB [N]: an NTFS volume (mkntfs) with a Windows tree and N
+# (default 1) channel files, written through an ntfs-3g mount.
+ntfs_windows() {
+	rm -f "$1"; truncate -s "$2M" "$1"
+	mkntfs -F -Q -q -s 512 -c 4096 -L Win "$1" >/dev/null 2>&1
+	mkdir -p "$T/mnt"
+	ntfs-3g "$1" "$T/mnt"
+	mkdir -p "$T/mnt/$CS"
+	printf 'MZ kernel' >"$T/mnt/Windows/System32/ntoskrnl.exe"
+	_i=0
+	while [ $_i -lt "${3:-1}" ]; do
+		head -c 40960 /dev/zero | tr '\0' '\252' >"$T/mnt/$CS/$(printf 'C-00000291-00000000-%08d.sys' $((_i + 32)))"
+		_i=$((_i + 1))
+	done
+	umount "$T/mnt"
+}
+# channel_files VOLUME [OFFSET]: how many C-00000291*.sys are in the folder (ntfsls).
+channel_files() {
+	ntfsls -f ${2:+-o $(($2 / 512))} -p /$CS "$1" 2>/dev/null | grep -c '^C-00000291' || true
+}
+# mbr_disk DISK MIB VOLUME: an MBR disk with VOLUME as partition 1 at 1 MiB (sfdisk, dd).
+mbr_disk() {
+	rm -f "$1"; truncate -s "$2M" "$1"
+	echo 'start=2048, type=7' | sfdisk -q "$1" >/dev/null
+	dd if="$3" of="$1" bs=1M seek=1 conv=notrunc,sparse status=none
+}
+
+ntfs_windows "$T/pristine.img" 16
+[ "$(channel_files "$T/pristine.img")" -eq 1 ] || fail "fixture: no channel file"
+fresh() { cp --sparse=always "$T/pristine.img" "$T/vol.img"; }   # each case on its own copy
+fresh
+
+# ---- 1. the report given as a device node, a FIFO, a link -------------------
+mknod "$T/null" c 1 3
+run_bounded scan --report "$T/null" "$T/vol.img"
+expect_rc "report to a character device" 4
+[ -c "$T/null" ] && echo "ok: the character device is still one" || fail "the character device was replaced"
+mkfifo "$T/fifo"
+timeout 30 cat "$T/fifo" >"$T/fifo.out" &
+reader=$!
+run_bounded scan --report "$T/fifo" "$T/vol.img"
+wait $reader || true
+expect_rc "report to a FIFO" 4
+[ -p "$T/fifo" ] && jq -e '.exit_code == 4' "$T/fifo.out" >/dev/null &&
+	echo "ok: the report went through the FIFO, which stays" || fail "report to a FIFO: replaced or not read"
+run_bounded scan --report "$T/fifo" "$T/vol.img"
+expect_rc "report to a FIFO nobody reads (an error, no wait)" 8
+echo old >"$T/real.json"; ln -s real.json "$T/link.json"
+run_bounded scan --report "$T/link.json" "$T/vol.img"
+expect_rc "report to a symbolic link" 4
+[ -L "$T/link.json" ] && jq -e '.exit_code == 4' "$T/real.json" >/dev/null &&
+	echo "ok: the link stays, its target holds the report" || fail "report to a symbolic link: link replaced"
+ln -s null "$T/nulllink"
+run_bounded scan --report "$T/nulllink" "$T/vol.img"
+expect_rc "report to a link to a character device" 4
+[ -L "$T/nulllink" ] && [ -c "$T/null" ] && echo "ok: link and device stay" || fail "link to a device replaced"
+mkdir "$T/adir"
+run_bounded scan --report "$T/adir" "$T/vol.img"
+expect_rc "report to a folder" 8
+[ -d "$T/adir" ] && echo "ok: the folder stays" || fail "the folder was replaced"
+sha=$(wr_sha256 "$T/vol.img")
+run_bounded fix --yes --no-backup --report "$T/adir" "$T/vol.img"
+expect_rc "fix with a folder as the report" 8
+unchanged "fix with a folder as the report" "$T/vol.img" "$sha"
+
+# ---- 2. a disk image cut short: the partition runs past its end -------------
+ntfs_windows "$T/big.img" 40
+for cut in 25 40; do
+	mbr_disk "$T/cut.img" 42 "$T/big.img"
+	truncate -s "${cut}M" "$T/cut.img"     # 40: the last MiB of the volume is missing
+	sha=$(wr_sha256 "$T/cut.img")
+	run_bounded fix --yes --no-backup "$T/cut.img"
+	expect_rc "partition past the end of a disk cut at $cut MiB: fix" 8
+	grep -q 'shorter than the NTFS volume' "$T/out" "$T/err" || fail "cut at $cut MiB: the message does not say so"
+	unchanged "cut at $cut MiB" "$T/cut.img" "$sha"
+	[ "$(stat -c %s "$T/cut.img")" -eq $((cut * 1048576)) ] || fail "cut at $cut MiB: written past the end"
+done
+
+# ---- 3. a disk that cannot be read is an error, never "not Windows" ---------
+# A loop device (direct I/O) on an image inside an ntfs-3g mount whose driver is
+# then killed: every read of the loop device fails with EIO.
+mkdir -p "$T/box"
+rm -f "$T/box.img"; truncate -s 48M "$T/box.img"; mkntfs -F -Q -q "$T/box.img" >/dev/null 2>&1
+ntfs-3g "$T/box.img" "$T/box" && cp "$T/vol.img" "$T/box/disk.img" && umount "$T/box"
+ntfs-3g -o no_detach "$T/box.img" "$T/box" >/dev/null 2>&1 &
+driver=$!
+sleep 1
+if loop=$(losetup -f --show --direct-io=on "$T/box/disk.img" 2>/dev/null); then
+	kill -9 $driver; wait $driver 2>/dev/null || true
+	if dd if="$loop" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null; then
+		echo "skipped (unreadable disk): reads of $loop still succeed"
+	else
+		run_bounded scan --json "$loop"
+		expect_rc "a disk whose every read fails (EIO): scan" 8
+		jq -e --arg d "$loop" '.volumes[0].device == $d and .volumes[0].status == "error"' "$T/out" \
+			>/dev/null && grep -q 'Input/output error' "$T/out" &&
+			echo "ok: the error names $loop and the I/O error" || fail "unreadable disk: not named as an error"
+		run_bounded fix --yes --no-backup --json "$loop"
+		expect_rc "a disk whose every read fails (EIO): fix" 8
+	fi
+	losetup -d "$loop"
+else
+	kill -9 $driver; wait $driver 2>/dev/null || true
+	echo "skipped (unreadable disk): losetup cannot attach here"
+fi
+umount -l "$T/box" 2>/dev/null || true
+# No targets: a disk that cannot be opened (a block node on a nodev mount, in a
+# private mount namespace with a made-up /sys/class/block) is an error, exit 8.
+if unshare -m true 2>/dev/null; then
+	tried=$((tried + 1))
+	rc=0
+	unshare -m sh -c 'mount -t tmpfs none /sys/class/block && mkdir /sys/class/block/wrfake &&
+		echo 2048 >/sys/class/block/wrfake/size && mount -t tmpfs -o nodev none /dev &&
+		mknod /dev/wrfake b 7 250 && exec "$0" scan --json' "$WINRESCUE" >"$T/out" 2>"$T/err" || rc=$?
+	expect_rc "no targets, a disk that cannot be opened: scan" 8
+	jq -e '.volumes[] | select(.device == "/dev/wrfake") | .status == "error"' "$T/out" >/dev/null &&
+		echo "ok: the unopenable disk is named as an error" || fail "the unopenable disk is not named"
+else
+	echo "skipped (unopenable disk): no private mount namespace here"
+fi
+
+# ---- 4. an image attached to a loop device ----------------------------------
+fresh
+if loop=$(losetup -f --show "$T/vol.img" 2>/dev/null); then
+	sha=$(wr_sha256 "$T/vol.img")
+	run_bounded fix --yes --no-backup "$T/vol.img"
+	losetup -d "$loop"
+	expect_rc "image attached to $loop: fix refused" 32
+	grep -q "attached to $loop" "$T/out" || fail "the refusal does not name $loop"
+	unchanged "image attached to a loop device" "$T/vol.img" "$sha"
+	mbr_disk "$T/disk.img" 18 "$T/vol.img"
+	sha=$(wr_sha256 "$T/disk.img")
+	loop=$(losetup -f --show -o 1048576 "$T/disk.img")
+	run_bounded fix --yes --no-backup "$T/disk.img"
+	losetup -d "$loop"
+	expect_rc "partition attached to a loop device (offset 1 MiB): fix refused" 32
+	unchanged "partition attached to a loop device" "$T/disk.img" "$sha"
+	loop=$(losetup -f --show --sizelimit 512 "$T/disk.img")
+	run_bounded fix --yes --no-backup "$T/disk.img"
+	losetup -d "$loop"
+	expect_rc "only the partition table attached: the volume is free, fixed" 1
+else
+	echo "skipped (loop devices): losetup cannot attach here"
+fi
+
+# ---- 5. the same volume twice -----------------------------------------------
+ntfs_windows "$T/twice.img" 16 2
+run_bounded fix --yes --no-backup --json "$T/twice.img" "$T/twice.img"
+expect_rc "the same target twice: fixed once" 1
+[ "$(jq '.volumes | length' "$T/out")" -eq 1 ] || fail "the same target twice: listed $(jq '.volumes | length' "$T/out") times"
+is_dirty "$T/twice.img" && fail "the same target twice: left dirty" || echo "ok: not left dirty"
+ntfs_windows "$T/v2.img" 16 2
+mbr_disk "$T/twoentries.img" 18 "$T/v2.img"
+# Partition entry 2 = entry 1 (16 bytes at 446 copied to 462).
+dd if="$T/twoentries.img" bs=1 skip=446 count=16 status=none |
+	dd of="$T/twoentries.img" bs=1 seek=462 conv=notrunc status=none
+[ "$(sfdisk -J "$T/twoentries.img" | jq '.partitiontable.partitions | length')" -eq 2 ] ||
+	fail "fixture: sfdisk does not see two entries"
+run_bounded fix --yes --no-backup --json "$T/twoentries.img"
+expect_rc "two partition entries, one volume: fixed once" 1
+[ "$(channel_files "$T/twoentries.img" 1048576)" -eq 0 ] || fail "two entries: files left"
+
+# ---- 6. report or backups that cannot be written: nothing changes -----------
+fresh
+sha=$(wr_sha256 "$T/vol.img")
+run_bounded fix --yes --report "$T/missing/folder/r.json" --json "$T/vol.img"
+expect_rc "report in a missing folder: fix" 8
+unchanged "report in a missing folder" "$T/vol.img" "$sha"
+echo notafolder >"$T/afile"
+run_bounded fix --yes --backup-dir "$T/afile/b" "$T/vol.img"
+expect_rc "backups under a regular file: fix" 8
+unchanged "backups under a regular file" "$T/vol.img" "$sha"
+grep -q 'nothing was changed' "$T/err" || fail "the error does not say nothing was changed"
+mkdir -p "$T/ro"
+if mount -t tmpfs -o ro,size=64k none "$T/ro" 2>/dev/null; then
+	run_bounded fix --yes --report "$T/ro/r.json" --backup-dir "$T/b" --json "$T/vol.img"
+	umount "$T/ro"
+	expect_rc "report on a read-only mount: fix" 8
+	unchanged "report on a read-only mount" "$T/vol.img" "$sha"
+else
+	echo "skipped (read-only mount): mount -t tmpfs not allowed here"
+fi
+
+# ---- 8. FIFOs given as key inputs: refused at once, never a wait ------------
+mkfifo "$T/keyfifo"
+for opt in --keys --password-file --bek; do
+	BOUND=10 run_bounded scan "$opt" "$T/keyfifo" "$T/vol.img"
+	expect_rc "$opt naming a FIFO: refused" 16
+	grep -q 'not a regular file' "$T/err" || fail "$opt naming a FIFO: the error does not say why"
+done
+
+# ---- 11. a fix that deletes nothing leaves the dirty flag as it was ---------
+fresh
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=16k none "$T/full" 2>/dev/null; then
+	run_bounded fix --yes --backup-dir "$T/full" --json "$T/vol.img"
+	umount "$T/full"
+	expect_rc "backup medium full: nothing deleted" 8
+	[ "$(channel_files "$T/vol.img")" -eq 1 ] || fail "backup medium full: a file was deleted"
+	if is_dirty "$T/vol.img"; then fail "backup medium full: the volume was left marked dirty"
+	else echo "ok: backup medium full: the dirty flag is as it was (clear)"; fi
+else
+	echo "skipped (full backup medium): mount -t tmpfs not allowed here"
+fi
+
+line="reliability: adversarial cases: $tried tried, crashes $crashes, hangs $hangs, unexpected changes $changes"
+echo "$line"
+echo "$line$([ "$failures" -eq 0 ] || echo " ($failures checks FAILED)")" >"$WR_TOOLS/../../reliability-adversarial.txt"
+finish
