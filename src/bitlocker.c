@@ -86,13 +86,18 @@ int wr_keysource_load_keys_file(struct wr_keysource *ks, const char *path, char 
 	int rc = wr_keys_file_load(path, &kf, errmsg);
 	if (rc)
 		return rc;
+	wr_keysource_add_keys_file(ks, kf, path);
+	return 0;
+}
+
+void wr_keysource_add_keys_file(struct wr_keysource *ks, struct wr_keys_file *kf, const char *path)
+{
 	if (wr_keys_file_bad_rows(kf))
 		wr_log(WR_LOG_WARN, "keys file %s: %zu bad rows skipped:\n%s", path,
 		       wr_keys_file_bad_rows(kf), wr_keys_file_problems(kf));
 	wr_log(WR_LOG_INFO, "keys file %s: %zu keys", path, wr_keys_file_count(kf));
 	struct wr_keys_file **slot = wr_array_grow(&ks->files, &ks->nfiles, sizeof(*ks->files));
 	*slot = kf;
-	return 0;
 }
 
 static int read_small_file(const char *path, uint8_t **buf, size_t *len)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ntfs3g.h"
+#include "winrescue/bitlocker_io.h"
 #include "winrescue/util.h"
 
 struct range_dev {
@@ -19,6 +20,7 @@ struct range_dev {
 	uint64_t size;
 	int64_t pos;
 	struct wr_fault_plan *faults;
+	struct wr_bde *bde;
 };
 
 static struct range_dev *priv(struct ntfs_device *dev) { return dev->d_private; }
@@ -71,6 +73,8 @@ static int rd_open(struct ntfs_device *dev, int flags)
 	 * beyond the end, and the volume is seen as cut short. */
 	uint64_t total = size_of_fd(r->fd);
 	uint64_t there = total > r->offset ? total - r->offset : 0;
+	if (!r->size && r->bde)
+		r->size = wr_bde_size(r->bde);
 	if (!r->size || r->size > there)
 		r->size = there;
 	int rc = lock_range(r, write);
@@ -133,12 +137,26 @@ static bool injected_fault(unsigned long *counter, unsigned long fail_at)
 	return false;
 }
 
+/* Through the userspace BitLocker device: all or nothing. */
+static s64 decrypted_io(struct range_dev *r, bool write, void *buf, s64 count, s64 offset)
+{
+	int rc = write ? wr_bde_pwrite(r->bde, r->fd, r->offset, buf, (size_t)count, (uint64_t)offset)
+		       : wr_bde_pread(r->bde, r->fd, r->offset, buf, (size_t)count, (uint64_t)offset);
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	return count;
+}
+
 static s64 rd_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
 {
 	struct range_dev *r = priv(dev);
 	if (r->faults && injected_fault(&r->faults->reads, r->faults->fail_read_at))
 		return -1;
 	count = clamp(r, count, offset);
+	if (r->bde)
+		return decrypted_io(r, false, buf, count, offset);
 	return pread(r->fd, buf, (size_t)count, (off_t)(r->offset + (uint64_t)offset));
 }
 
@@ -153,6 +171,8 @@ static s64 rd_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 of
 		return -1;
 	count = clamp(r, count, offset);
 	NDevSetDirty(dev);
+	if (r->bde)
+		return decrypted_io(r, true, (void *)buf, count, offset);
 	return pwrite(r->fd, buf, (size_t)count, (off_t)(r->offset + (uint64_t)offset));
 }
 
@@ -222,6 +242,7 @@ struct ntfs_device *wr_blockdev_new(const struct wr_range *range)
 	r->offset = range->offset;
 	r->size = range->size;
 	r->faults = range->faults;
+	r->bde = range->bde;
 	struct ntfs_device *dev = ntfs_device_alloc(range->path, 0, &range_ops, r);
 	if (!dev) {
 		free(r->path);

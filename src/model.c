@@ -1,5 +1,7 @@
 #include "winrescue/model.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,16 @@ void wr_report_init(struct wr_report *rep, const char *command, bool dry_run)
 	rep->command = wr_xstrdup(command);
 	rep->dry_run = dry_run;
 	rep->time = time(NULL);
+}
+
+void wr_report_add_warning(struct wr_report *rep, const char *fmt, ...)
+{
+	char **slot = wr_array_grow(&rep->warnings, &rep->nwarnings, sizeof(*slot));
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(slot, fmt, ap) < 0)
+		abort();
+	va_end(ap);
 }
 
 static void file_free(struct wr_file *f)
@@ -65,6 +77,9 @@ void wr_report_free(struct wr_report *rep)
 	free(rep->machine.uuid);
 	free(rep->machine.asset_tag);
 	free(rep->machine.chassis_serial);
+	for (size_t i = 0; i < rep->nwarnings; i++)
+		free(rep->warnings[i]);
+	free(rep->warnings);
 	wr_storage_free(rep->storage);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -183,6 +183,10 @@ static json_object *report_to_json_object(const struct wr_report *rep)
 	add(o, "boot_stores", wr_boot_stores_to_json(rep));
 	add(o, "summary", summary_to_json(rep));
 	add(o, "storage", wr_storage_to_json(rep->storage));
+	json_object *warnings = json_object_new_array();
+	for (size_t i = 0; i < rep->nwarnings; i++)
+		json_object_array_add(warnings, json_object_new_string(rep->warnings[i]));
+	add(o, "warnings", warnings);
 	add(o, "result", json_object_new_string(wr_result_name(rep->result)));
 	add(o, "exit_code", json_object_new_int((int)rep->result));
 	return o;

@@ -19,6 +19,9 @@ struct wr_keysource *wr_keysource_new(void);
 /* Validates text (see recovery_key.h); -EINVAL with *errmsg naming the bad block. */
 int  wr_keysource_add_recovery_key(struct wr_keysource *ks, const char *text, char **errmsg);
 int  wr_keysource_load_keys_file(struct wr_keysource *ks, const char *path, char **errmsg);
+/* A keys file loaded by the caller (e.g. unsealed, sealed.h); ks takes it over. */
+struct wr_keys_file;
+void wr_keysource_add_keys_file(struct wr_keysource *ks, struct wr_keys_file *kf, const char *path);
 int  wr_keysource_set_bek(struct wr_keysource *ks, const char *path, char **errmsg);
 int  wr_keysource_set_password(struct wr_keysource *ks, const char *pw);  /* copied, wiped on free */
 void wr_keysource_set_prompt(struct wr_keysource *ks, wr_key_prompt_fn fn, void *ctx);

@@ -1,7 +1,8 @@
 /* A byte range of a file or block device that libntfs-3g reads and writes
  * through. It lets a volume inside a whole-disk image be opened without a loop
  * device, takes the locks that keep two programs off one volume, and gives the
- * reliability tests a place to inject I/O errors below libntfs-3g. */
+ * reliability tests a place to inject I/O errors below libntfs-3g. With a userspace
+ * BitLocker device (bitlocker_io.h) it is the decrypted view of the volume. */
 #ifndef WINRESCUE_BLOCKDEV_H
 #define WINRESCUE_BLOCKDEV_H
 
@@ -18,11 +19,15 @@ struct wr_fault_plan {
 	unsigned long writes;
 };
 
+struct wr_bde;   /* bitlocker_io.h */
+
 struct wr_range {
 	const char *path;
 	uint64_t offset;
 	uint64_t size;            /* 0: up to the end of the file or device */
 	struct wr_fault_plan *faults;   /* NULL outside tests */
+	struct wr_bde *bde;       /* set: the range is a BitLocker volume, seen decrypted
+				     through the userspace device (owned by the caller) */
 };
 
 /* The device libntfs-3g mounts with ntfs_device_mount(). */

@@ -179,11 +179,15 @@ struct wr_report {
 	size_t nboot_stores;
 	enum wr_result result;
 	struct wr_storage *storage;   /* the machine's disks and controllers, NULL: not examined */
+	char **warnings;       /* about the run as a whole (e.g. keys carried in clear) */
+	size_t nwarnings;
 };
 
 void wr_report_init(struct wr_report *rep, const char *command, bool dry_run);
 void wr_report_free(struct wr_report *rep);
 struct wr_volume *wr_report_add_volume(struct wr_report *rep);
+void wr_report_add_warning(struct wr_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 struct wr_file *wr_volume_add_file(struct wr_volume *vol);
 struct wr_protector *wr_bitlocker_add_protector(struct wr_bitlocker *bl);
 /* Frees what bl holds and leaves it empty. */

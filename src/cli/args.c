@@ -11,6 +11,7 @@ enum long_only {
 	OPT_REPORT = 256, OPT_REPORTS_DIR, OPT_BACKUP_DIR, OPT_NO_BACKUP, OPT_DRY_RUN,
 	OPT_RECOVERY_KEY, OPT_KEYS, OPT_BEK, OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_NO_PROMPT,
 	OPT_RESET_JOURNAL, OPT_DISCARD_FAST_STARTUP, OPT_DISCARD_HIBERNATION, OPT_JSON,
+	OPT_KEYS_PASSPHRASE_FILE,
 };
 
 static const struct option long_options[] = {
@@ -26,6 +27,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "recovery-key", required_argument, NULL, OPT_RECOVERY_KEY },
 	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "keys-passphrase-file", required_argument, NULL, OPT_KEYS_PASSPHRASE_FILE },
 	{ "bek", required_argument, NULL, OPT_BEK },
 	{ "password", no_argument, NULL, OPT_PASSWORD },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
@@ -42,6 +44,7 @@ void cli_print_usage(FILE *out)
 	      "       winrescue fix [--dry-run] [OPTIONS] [TARGET...]\n"
 	      "       winrescue guided [OPTIONS]        (also: winrescue, on a terminal)\n"
 	      "       winrescue summary [--csv FILE] [--json] PATH...   (reports of a fleet)\n"
+	      "       winrescue keys seal [--passphrase-file FILE] IN OUT (encrypt a key export)\n"
 	      "\n"
 	      "Finds Windows volumes and removes the faulty CrowdStrike Channel File 291\n"
 	      "(\\Windows\\System32\\drivers\\CrowdStrike\\C-00000291*.sys), unlocking BitLocker.\n"
@@ -64,7 +67,9 @@ void cli_print_usage(FILE *out)
 	      "  --discard-hibernation   fix a hibernated volume, discarding the hibernation\n"
 	      "BitLocker:\n"
 	      "  --recovery-key KEY      a 48-digit recovery key (repeatable)\n"
-	      "  --keys FILE             a key export (CSV/TSV with Key ID and recovery key)\n"
+	      "  --keys FILE             a key export (CSV/TSV with Key ID and recovery key),\n"
+	      "                          plain or sealed with 'winrescue keys seal'\n"
+	      "  --keys-passphrase-file FILE  the sealed keys file's passphrase (else asked)\n"
 	      "  --bek FILE              a startup key file (.BEK)\n"
 	      "  --password              ask for the BitLocker password\n"
 	      "  --password-file FILE    read the BitLocker password from FILE\n"
@@ -93,6 +98,7 @@ static int set_option(struct cli *cli, int c, const char *arg)
 	case 'v': cli->verbose++; break;
 	case OPT_RECOVERY_KEY: add_string(&cli->recovery_keys, &cli->nrecovery_keys, arg); break;
 	case OPT_KEYS: cli->keys_file = arg; break;
+	case OPT_KEYS_PASSPHRASE_FILE: cli->keys_passphrase_file = arg; break;
 	case OPT_BEK: cli->bek_file = arg; break;
 	case OPT_PASSWORD: cli->ask_password = true; break;
 	case OPT_PASSWORD_FILE: cli->password_file = arg; break;

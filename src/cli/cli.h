@@ -20,6 +20,7 @@ struct cli {
 	const char *reports_dir;
 	const char *backup_dir;
 	const char *keys_file;
+	const char *keys_passphrase_file;
 	const char *bek_file;
 	const char *password_file;
 	bool ask_password;
@@ -51,5 +52,9 @@ void cli_guided_epilogue(const struct wr_report *rep, const char *backups);
 
 /* winrescue summary ARGS (argv[0] is "summary"). Returns the exit code. */
 int cli_summary(int argc, char **argv);
+/* winrescue keys seal ARGS (argv[0] is "keys"). Returns the exit code. */
+int cli_keys(int argc, char **argv);
+/* Reads the first line of path (no line end) into buf. Returns 0 or -errno. */
+int cli_read_secret_file(const char *path, char *buf, size_t size);
 
 #endif

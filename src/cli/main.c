@@ -45,6 +45,8 @@ int main(int argc, char **argv)
 	/* Commands with options of their own. */
 	if (argc > 1 && !strcmp(argv[1], "summary"))
 		return cli_summary(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "keys"))
+		return cli_keys(argc - 1, argv + 1);
 	struct cli cli = { 0 };
 	int rc = cli_parse(&cli, argc, argv);
 	if (!rc && !cli.command && !(cli.command = default_command())) {

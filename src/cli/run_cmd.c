@@ -12,6 +12,7 @@
 #include "winrescue/ntfsvol.h"
 #include "winrescue/outfile.h"
 #include "winrescue/report.h"
+#include "winrescue/sealed.h"
 #include "winrescue/storage.h"
 #include "winrescue/util.h"
 
@@ -182,6 +183,16 @@ static const char *command_label(const struct cli *cli, bool guided)
 	return cli->dry_run ? "fix --dry-run" : cli->command;
 }
 
+/* A stick carrying the fleet's keys in clear gives them to whoever finds it. */
+static void warn_keys_in_clear(const struct cli *cli, struct wr_report *rep)
+{
+	if (!cli->keys_file || wr_keys_file_is_sealed(cli->keys_file))
+		return;
+	wr_report_add_warning(rep, "the keys file %s holds recovery keys in clear: seal it with "
+			      "'winrescue keys seal' (docs/rescue-media.md)", cli->keys_file);
+	fprintf(stderr, "winrescue: warning: %s\n", rep->warnings[rep->nwarnings - 1]);
+}
+
 int cli_run(struct cli *cli, bool guided)
 {
 	bool fix = guided || !strcmp(cli->command, "fix");
@@ -203,6 +214,7 @@ int cli_run(struct cli *cli, bool guided)
 		wr_report_free(&rep);
 		return WR_RESULT_USAGE;
 	}
+	warn_keys_in_clear(cli, &rep);
 	char *backups = backup_root(cli);
 	if (check_outputs(cli, fix && !cli->dry_run, backups)) {
 		free(backups);

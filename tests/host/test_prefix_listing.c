@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <sys/stat.h>
+#include <time.h> /* before libntfs-3g: its ntfstime.h calls time() without it */
 #include <ntfs-3g/types.h>
 #include <ntfs-3g/volume.h>
 #include <ntfs-3g/unistr.h>

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h> /* before libntfs-3g: its ntfstime.h calls time() without it */
 
 #include <ntfs-3g/volume.h>
 #include <ntfs-3g/attrib.h>

@@ -5,6 +5,7 @@
  * more than a successful mount itself writes. Exit 0 if mounted, 1 if refused.
  */
 #include <sys/stat.h>
+#include <time.h> /* before libntfs-3g: its ntfstime.h calls time() without it */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -253,7 +253,8 @@ static void json_top_level_fields(void **state)
 	build_full_report(&rep);
 	json_object *root = parse_report(&rep);
 	static const char *const keys[] = { "tool", "version", "command", "dry_run", "time",
-		"machine", "volumes", "boot_stores", "summary", "storage", "result", "exit_code" };
+		"machine", "volumes", "boot_stores", "summary", "storage", "warnings", "result",
+		"exit_code" };
 	assert_keys_exactly(root, keys, N(keys));
 	assert_string_equal(str_member(root, "tool"), "winrescue");
 	assert_string_equal(str_member(root, "version"), WR_VERSION);
