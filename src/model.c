@@ -149,6 +149,8 @@ enum wr_result wr_report_finish(struct wr_report *rep)
 	enum wr_result r = windows_found(rep) ? WR_RESULT_NOTHING_TO_FIX : WR_RESULT_NO_WINDOWS;
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		r = wr_result_worse(r, volume_result(&rep->volumes[i]));
+	for (size_t i = 0; i < rep->nboot_stores; i++)
+		r = wr_result_worse(r, wr_boot_store_result(&rep->boot_stores[i]));
 	rep->result = r;
 	return r;
 }

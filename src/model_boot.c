@@ -77,3 +77,15 @@ void wr_boot_stores_free(struct wr_boot_store *stores, size_t n)
 	}
 	free(stores);
 }
+
+enum wr_result wr_boot_store_result(const struct wr_boot_store *bs)
+{
+	switch (bs->action) {
+	case WR_BOOT_WOULD_CLEAR: return WR_RESULT_FIX_NEEDED;
+	case WR_BOOT_CLEARED: case WR_BOOT_SAFE_MODE_SET: case WR_BOOT_RESTORED:
+		return WR_RESULT_FIXED;
+	case WR_BOOT_FAILED: return WR_RESULT_ERROR;
+	case WR_BOOT_NONE: case WR_BOOT_KEPT: break;
+	}
+	return WR_RESULT_NOTHING_TO_FIX;
+}

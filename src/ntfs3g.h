@@ -22,4 +22,8 @@
 #include <ntfs-3g/cache.h>
 #include <ntfs-3g/index.h>
 
+struct wr_ntfs;
+/* The libntfs-3g volume under a wr_ntfs (ntfsvol.c), for modules beside it. */
+ntfs_volume *wr_ntfs_native(struct wr_ntfs *nv);
+
 #endif

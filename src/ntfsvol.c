@@ -178,6 +178,7 @@ int wr_ntfs_close(struct wr_ntfs *nv)
 
 unsigned wr_ntfs_state(const struct wr_ntfs *nv) { return nv->state; }
 const char *wr_ntfs_serial(const struct wr_ntfs *nv) { return nv->serial; }
+ntfs_volume *wr_ntfs_native(struct wr_ntfs *nv) { return nv->vol; }
 
 int wr_ntfs_set_dirty(struct wr_ntfs *nv, bool dirty)
 {

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "winrescue/report_boot.h"
 #include "winrescue/report_internal.h"
 #include "winrescue/util.h"
 
@@ -509,6 +510,8 @@ static struct counts count_outcomes(const struct wr_report *rep)
 
 static char *fix_needed_line(const struct counts *c)
 {
+	if (!c->locked && !c->would_delete)
+		return wr_xstrdup("fix needed — Windows is set to start in Safe Mode (run `winrescue fix`)");
 	if (!c->locked)
 		return wr_xasprintf("fix needed — %zu %s would be deleted (run `winrescue fix`)",
 			c->would_delete, plural(c->would_delete, "file", "files"));
@@ -532,6 +535,8 @@ static char *result_line(const struct wr_report *rep)
 	case WR_RESULT_FIX_NEEDED:
 		return fix_needed_line(&c);
 	case WR_RESULT_FIXED:
+		if (!c.deleted)
+			return wr_xstrdup("fixed — the boot configuration was changed (see above)");
 		return wr_xasprintf("fixed — %zu %s deleted; Windows can be started again",
 			c.deleted, plural(c.deleted, "file", "files"));
 	case WR_RESULT_REFUSED:
@@ -579,6 +584,7 @@ int wr_report_print_table(const struct wr_report *rep, FILE *out, bool verbose)
 		return rc < 0 ? rc : -EIO;
 	if (verbose || rep->result == WR_RESULT_NO_WINDOWS)
 		wr_storage_print(out, rep->storage, width ? width : SERIAL_CONSOLE_WIDTH);
+	wr_boot_print_notes(out, rep, verbose, width ? width : SERIAL_CONSOLE_WIDTH);
 	char *result = result_line(rep);
 	fputc('\n', out);
 	char *line = wr_xasprintf("Result: %s", result);

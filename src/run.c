@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "winrescue/bitlocker.h"
+#include "winrescue/bootstore.h"
 #include "winrescue/log.h"
 #include "winrescue/ntfsvol.h"
 #include "winrescue/probe.h"
@@ -20,7 +21,7 @@ struct session {
 	unsigned open_flags;    /* how the fix opens the volume, overrides included */
 };
 
-static void probe_targets(struct wr_report *rep, const char *const *targets, size_t n)
+void wr_run_probe(struct wr_report *rep, const char *const *targets, size_t n)
 {
 	if (n == 0 && wr_probe_all(rep) == 0)
 		wr_log(WR_LOG_WARN, "no disks found");
@@ -277,7 +278,7 @@ static bool wants_fix(const struct wr_report *rep)
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
 			return true;
-	return false;
+	return wr_bootstores_want_fix(rep);
 }
 
 static void fix_all(struct wr_report *rep, struct session *sessions,
@@ -299,18 +300,20 @@ static void fix_all(struct wr_report *rep, struct session *sessions,
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
 			fix_volume(&rep->volumes[i], &sessions[i], o);
+	wr_bootstores_fix(rep, o->backup_root);
 }
 
 enum wr_result wr_run(struct wr_report *rep, const char *const *targets, size_t ntargets,
 		      const struct wr_run_options *opts)
 {
-	probe_targets(rep, targets, ntargets);
+	wr_run_probe(rep, targets, ntargets);
 	struct session *sessions = wr_xcalloc(rep->nvolumes, sizeof(*sessions));
 	for (size_t i = 0; i < rep->nvolumes; i++) {
 		struct wr_volume *vol = &rep->volumes[i];
 		scan_volume(vol, &sessions[i], opts);
 		wr_windows_info_check_controller(vol->windows_info, rep->storage, vol->device);
 	}
+	wr_bootstores_scan(rep, opts->keep_safeboot);
 	if (opts->fix && !opts->dry_run)
 		fix_all(rep, sessions, opts);
 	for (size_t i = 0; i < rep->nvolumes; i++)

@@ -151,6 +151,7 @@ struct wr_boot_entry {
 	int alternate_shell;   /* -1 not set; else the boolean's value */
 };
 struct wr_boot_store {
+	size_t volume;         /* index in the report's volumes of the partition holding it */
 	char *device;          /* the disk or image holding it */
 	int partition;
 	uint64_t offset;       /* byte offset of its file system */
@@ -166,6 +167,9 @@ const char *wr_boot_action_name(enum wr_boot_action a);
 struct wr_boot_store *wr_report_add_boot_store(struct wr_report *rep);
 struct wr_boot_entry *wr_boot_store_add_entry(struct wr_boot_store *bs);
 void wr_boot_stores_free(struct wr_boot_store *stores, size_t n);
+/* How a store counts towards the run's result: a Safe Mode leftover is a fix
+ * needed (Windows would not start normally), a cleared one a fix, a failure an error. */
+enum wr_result wr_boot_store_result(const struct wr_boot_store *bs);
 
 struct wr_report {
 	char *version;

@@ -71,6 +71,9 @@ struct wr_file_info {
 int wr_ntfs_file_info(struct wr_ntfs *nv, uint64_t mref, struct wr_file_info *info);
 /* Reads the whole unnamed data stream (at most max bytes) into a new buffer. */
 int wr_ntfs_read_all(struct wr_ntfs *nv, uint64_t mref, size_t max, uint8_t **buf, size_t *len);
+/* Replaces the unnamed data stream of the file at mref with buf (resized to len).
+ * Needs a volume opened with WR_NTFS_WRITE (src/ntfsvol_write.c). */
+int wr_ntfs_write_all(struct wr_ntfs *nv, uint64_t mref, const uint8_t *buf, size_t len);
 /* Removes the link entry.name of inode entry.mref from directory dir. */
 int wr_ntfs_unlink(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entry);
 /* Zeroes the first page of \hiberfil.sys so Windows cannot resume onto a volume

@@ -28,6 +28,7 @@ struct wr_run_options {
 	void *confirm_ctx;
 	wr_override_fn ask_override;
 	void *override_ctx;
+	bool keep_safeboot;         /* leave a Safe Mode leftover in the boot store */
 	struct wr_fault_plan *faults;   /* tests only */
 };
 
@@ -36,5 +37,9 @@ struct wr_run_options {
  * error results with a message in the report's volume list. */
 enum wr_result wr_run(struct wr_report *rep, const char *const *targets, size_t ntargets,
 		      const struct wr_run_options *opts);
+
+/* The probe step alone: every volume of the targets (all disks when ntargets is
+ * 0) into rep, a target that cannot be read as an error volume. */
+void wr_run_probe(struct wr_report *rep, const char *const *targets, size_t ntargets);
 
 #endif

@@ -12,6 +12,7 @@ enum long_only {
 	OPT_RECOVERY_KEY, OPT_KEYS, OPT_BEK, OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_NO_PROMPT,
 	OPT_RESET_JOURNAL, OPT_DISCARD_FAST_STARTUP, OPT_DISCARD_HIBERNATION, OPT_JSON,
 	OPT_KEYS_PASSPHRASE_FILE,
+	OPT_KEEP_SAFEBOOT, OPT_UNDO,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +36,8 @@ static const struct option long_options[] = {
 	{ "reset-journal", no_argument, NULL, OPT_RESET_JOURNAL },
 	{ "discard-fast-startup", no_argument, NULL, OPT_DISCARD_FAST_STARTUP },
 	{ "discard-hibernation", no_argument, NULL, OPT_DISCARD_HIBERNATION },
+	{ "keep-safeboot", no_argument, NULL, OPT_KEEP_SAFEBOOT },
+	{ "undo", no_argument, NULL, OPT_UNDO },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -43,6 +46,7 @@ void cli_print_usage(FILE *out)
 	fputs("Usage: winrescue scan [OPTIONS] [TARGET...]\n"
 	      "       winrescue fix [--dry-run] [OPTIONS] [TARGET...]\n"
 	      "       winrescue guided [OPTIONS]        (also: winrescue, on a terminal)\n"
+	      "       winrescue safe-mode [--undo] [TARGET...]   (no key: Windows' Safe Mode)\n"
 	      "       winrescue summary [--csv FILE] [--json] PATH...   (reports of a fleet)\n"
 	      "       winrescue keys seal [--passphrase-file FILE] IN OUT (encrypt a key export)\n"
 	      "\n"
@@ -65,6 +69,8 @@ void cli_print_usage(FILE *out)
 	      "                          journal and mark the volume for a disk check\n"
 	      "  --discard-fast-startup  fix a volume Windows left in Fast Startup\n"
 	      "  --discard-hibernation   fix a hibernated volume, discarding the hibernation\n"
+	      "  --keep-safeboot         leave Safe Mode set in the boot configuration (fix\n"
+	      "                          removes it by default)\n"
 	      "BitLocker:\n"
 	      "  --recovery-key KEY      a 48-digit recovery key (repeatable)\n"
 	      "  --keys FILE             a key export (CSV/TSV with Key ID and recovery key),\n"
@@ -103,6 +109,8 @@ static int set_option(struct cli *cli, int c, const char *arg)
 	case OPT_PASSWORD: cli->ask_password = true; break;
 	case OPT_PASSWORD_FILE: cli->password_file = arg; break;
 	case OPT_NO_PROMPT: cli->no_prompt = true; break;
+	case OPT_KEEP_SAFEBOOT: cli->keep_safeboot = true; break;
+	case OPT_UNDO: cli->undo = true; break;
 	case OPT_RESET_JOURNAL: cli->overrides |= WR_NTFS_RESET_JOURNAL; break;
 	case OPT_DISCARD_FAST_STARTUP: cli->overrides |= WR_NTFS_DISCARD_FAST_STARTUP; break;
 	case OPT_DISCARD_HIBERNATION: cli->overrides |= WR_NTFS_DISCARD_HIBERNATION; break;
@@ -135,6 +143,8 @@ static int check_combination(const struct cli *cli)
 		return usage_error("%s", "--no-backup and --backup-dir contradict each other");
 	if (cli->dry_run && strcmp(cli->command, "fix"))
 		return usage_error("%s", "--dry-run belongs to 'fix'");
+	if (cli->undo && strcmp(cli->command, "safe-mode"))
+		return usage_error("%s", "--undo belongs to 'safe-mode'");
 	if (cli->report_file && cli->reports_dir)
 		return usage_error("%s", "give --report or --reports-dir, not both");
 	return check_targets(cli);
@@ -142,7 +152,8 @@ static int check_combination(const struct cli *cli)
 
 static bool known_command(const char *s)
 {
-	return !strcmp(s, "scan") || !strcmp(s, "fix") || !strcmp(s, "guided");
+	return !strcmp(s, "scan") || !strcmp(s, "fix") || !strcmp(s, "guided") ||
+	       !strcmp(s, "safe-mode");
 }
 
 /* Options may come before or after the command, as in most Linux tools. */
@@ -162,7 +173,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc) {
 		if (!known_command(argv[optind]))
-			return usage_error("unknown command '%s' (scan, fix or guided)", argv[optind]);
+			return usage_error("unknown command '%s' (scan, fix, guided or safe-mode)", argv[optind]);
 		cli->command = argv[optind++];
 	}
 	for (; optind < argc; optind++)

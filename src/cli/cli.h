@@ -15,6 +15,8 @@ struct cli {
 	bool no_backup;
 	bool dry_run;
 	bool no_prompt;
+	bool keep_safeboot;
+	bool undo;               /* safe-mode --undo */
 	int verbose;
 	const char *report_file;
 	const char *reports_dir;
@@ -49,6 +51,17 @@ bool cli_ask_yes(const char *question);
 /* The guided mode: questions instead of options, and what to do next. */
 void cli_guided_callbacks(struct wr_run_options *opts, struct cli *cli);
 void cli_guided_epilogue(const struct wr_report *rep, const char *backups);
+
+/* winrescue safe-mode [--undo] [TARGET...] (src/cli/safe_mode.c). */
+int cli_safe_mode(struct cli *cli);
+/* What to do after safe-mode (or --undo) changed the stores in rep. */
+void cli_safe_mode_next_steps(const struct wr_report *rep, bool undo);
+/* Guided mode: a BitLocker volume stayed locked; offers the keyless Safe Mode
+ * path on the boot stores found (changes rep before its report is written). */
+void cli_guided_offer_safe_mode(struct wr_report *rep, const char *backups);
+/* The report to the terminal, the log and the report file (run_cmd.c). */
+int cli_write_outputs(const struct cli *cli, struct wr_report *rep);
+char *cli_backup_root(const struct cli *cli);
 
 /* winrescue summary ARGS (argv[0] is "summary"). Returns the exit code. */
 int cli_summary(int argc, char **argv);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "winrescue/bootstore.h"
 #include "winrescue/ntfsvol.h"
 
 static const struct {
@@ -78,7 +79,35 @@ void cli_guided_epilogue(const struct wr_report *rep, const char *backups)
 		     "- That the Windows disk is connected and listed in the firmware setup.");
 		break;
 	default:
+		for (size_t i = 0; i < rep->nboot_stores; i++)
+			if (rep->boot_stores[i].action == WR_BOOT_SAFE_MODE_SET) {
+				puts("Safe Mode is set (see the steps above); the files were not deleted.");
+				return;
+			}
 		puts("Nothing more was changed. The table above says why for each volume.");
 		break;
 	}
+}
+
+static bool any_locked(const struct wr_report *rep)
+{
+	for (size_t i = 0; i < rep->nvolumes; i++)
+		if (rep->volumes[i].status == WR_VOL_LOCKED)
+			return true;
+	return false;
+}
+
+void cli_guided_offer_safe_mode(struct wr_report *rep, const char *backups)
+{
+	if (!any_locked(rep) || !rep->nboot_stores)
+		return;
+	puts("\nA BitLocker volume stayed locked: without its recovery key winrescue cannot\n"
+	     "delete the file from here. Windows can do it itself in Safe Mode, which starts\n"
+	     "without the key (the TPM unlocks the disk); the boot configuration is changed,\n"
+	     "with a backup, and repair.cmd on this stick finishes the job inside Windows.");
+	if (!cli_ask_yes("No key: start Windows in Safe Mode instead?"))
+		return;
+	wr_bootstores_safe_mode(rep, false, backups);
+	wr_report_finish(rep);
+	cli_safe_mode_next_steps(rep, false);
 }

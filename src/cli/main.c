@@ -21,6 +21,7 @@ static int cmd_version(struct cli *cli)
 
 static int cmd_scan_or_fix(struct cli *cli) { return cli_run(cli, false); }
 static int cmd_guided(struct cli *cli) { return cli_run(cli, true); }
+static int cmd_safe_mode(struct cli *cli) { return cli_safe_mode(cli); }
 
 static const struct command {
 	const char *name;
@@ -29,6 +30,7 @@ static const struct command {
 	{ "scan", cmd_scan_or_fix },
 	{ "fix", cmd_scan_or_fix },
 	{ "guided", cmd_guided },
+	{ "safe-mode", cmd_safe_mode },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

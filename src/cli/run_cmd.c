@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "winrescue/bitlocker.h"
+#include "winrescue/bootstore.h"
 #include "winrescue/log.h"
 #include "winrescue/ntfsvol.h"
 #include "winrescue/outfile.h"
@@ -69,7 +70,7 @@ static char *relative_backup_root(const struct cli *cli)
 	return wr_xstrdup("winrescue-backup");
 }
 
-static char *backup_root(const struct cli *cli)
+char *cli_backup_root(const struct cli *cli)
 {
 	return absolute(relative_backup_root(cli));
 }
@@ -97,8 +98,10 @@ static bool confirm_on_terminal(void *ctx, const struct wr_report *plan)
 		if (plan->volumes[i].status == WR_VOL_FIX_NEEDED)
 			n += plan->volumes[i].nfiles;
 	wr_report_print_table(plan, stdout, cli->verbose > 0);
-	char *q = wr_xasprintf("Delete the %zu file%s marked 'would delete' above?", n,
-		n == 1 ? "" : "s");
+	char *q = n ? wr_xasprintf("Delete the %zu file%s marked 'would delete' above%s?", n,
+		n == 1 ? "" : "s", wr_bootstores_want_fix(plan) ?
+		" and remove the Safe Mode setting from the boot configuration" : "") :
+		wr_xstrdup("Remove the Safe Mode setting from the boot configuration?");
 	bool yes = cli_ask_yes(q);
 	free(q);
 	return yes;
@@ -106,7 +109,7 @@ static bool confirm_on_terminal(void *ctx, const struct wr_report *plan)
 
 /* The report file first: when it cannot be written, what is printed says so
  * (the exit code in every JSON is the process's). */
-static int write_outputs(const struct cli *cli, struct wr_report *rep)
+int cli_write_outputs(const struct cli *cli, struct wr_report *rep)
 {
 	char *path = report_path(cli);
 	int rc = path ? wr_report_write_file(rep, path) : 0;
@@ -215,7 +218,7 @@ int cli_run(struct cli *cli, bool guided)
 		return WR_RESULT_USAGE;
 	}
 	warn_keys_in_clear(cli, &rep);
-	char *backups = backup_root(cli);
+	char *backups = cli_backup_root(cli);
 	if (check_outputs(cli, fix && !cli->dry_run, backups)) {
 		free(backups);
 		wr_keysource_free(keys);
@@ -226,13 +229,17 @@ int cli_run(struct cli *cli, bool guided)
 		.fix = fix, .dry_run = cli->dry_run, .overrides = cli->overrides,
 		.backup_root = backups, .keys = keys,
 		.confirm = needs_confirmation(cli, fix) ? confirm_on_terminal : NULL,
-		.confirm_ctx = cli,
+		.confirm_ctx = cli, .keep_safeboot = cli->keep_safeboot,
 	};
 	if (guided)
 		cli_guided_callbacks(&opts, cli);
 	rep.storage = examine_storage(cli);
 	enum wr_result result = wr_run(&rep, cli->targets, cli->ntargets, &opts);
-	if (write_outputs(cli, &rep))
+	if (guided && interactive) {
+		cli_guided_offer_safe_mode(&rep, backups);
+		result = rep.result;
+	}
+	if (cli_write_outputs(cli, &rep))
 		result = wr_result_worse(result, WR_RESULT_ERROR);
 	if (guided)
 		cli_guided_epilogue(&rep, backups);

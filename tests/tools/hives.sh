@@ -115,7 +115,8 @@ wr_make_bcd() {
 	} | wr_hive_edit "$1"
 }
 
-# wr_bcd_value HIVE ID ELEMENT: the element's value as hivexget prints it.
+# wr_bcd_value HIVE ID ELEMENT: the element's value as hivexget prints it
+# ("Element"=hex(3):00,...), nothing when the element is absent.
 wr_bcd_value() {
-	hivexget "$1" "\\Objects\\$2\\Elements\\$3" Element 2>/dev/null
+	hivexget "$1" "\\Objects\\$2\\Elements\\$3" 2>/dev/null || true
 }
