@@ -283,6 +283,8 @@ static void add_problem(struct wr_keys_file *kf, unsigned line, const char *what
 	free(old);
 }
 
+/* Memory grows with the valid rows only: a file of blank or broken lines (the
+ * size limit allows 256 MiB of them) costs nothing beyond its mapping. */
 static void add_row(struct wr_keys_file *kf, const uint8_t id[16], unsigned line,
 		    const struct wr_recovery_key *key)
 {
@@ -392,19 +394,6 @@ static const char *skip_to_header(const char *p, const char *end, unsigned *line
 	return end;
 }
 
-/* One allocation for every row the text can hold (a row per line at most), so a
- * large export is not copied again and again while it is read. */
-static void reserve_rows(struct wr_keys_file *kf, const char *p, const char *end)
-{
-	size_t lines = 1;
-	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		lines++;
-		p++;
-	}
-	kf->rows = wr_xmalloc(lines * sizeof(*kf->rows));
-	kf->cap = lines;
-}
-
 /* A mapped export's pages already parsed leave memory as the reader goes on: a
  * 100,000-row file never sits in memory whole (the rescue stick's RAM is small). */
 #define RELEASE_STEP (1u << 20)
@@ -428,7 +417,6 @@ static int parse_text(const char *text, size_t len, bool mapped, struct wr_keys_
 	const char *header = skip_to_header(text, end, &line);
 	struct reader rd = { header, end, detect_delimiter(header, end), line,
 			     mapped ? text : NULL };
-	reserve_rows(kf, header, end);
 	struct record rec = { 0 };
 	int rc = 0;
 	if (!read_record(&rd, &rec)) {

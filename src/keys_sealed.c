@@ -16,7 +16,7 @@
 bool wr_keys_file_is_sealed(const char *path)
 {
 	char magic[8];
-	FILE *f = fopen(path, "re");
+	FILE *f = wr_fopen_regular(path);   /* a FIFO is not read (and not waited for) */
 	bool sealed = f && fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
 		      wr_sealed_detect(magic, sizeof(magic));
 	if (f)
@@ -26,7 +26,7 @@ bool wr_keys_file_is_sealed(const char *path)
 
 static int read_whole(const char *path, uint8_t **buf, size_t *len)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = wr_fopen_regular(path);
 	struct stat st;
 	if (!f)
 		return -errno;

@@ -165,6 +165,17 @@ int wr_open_regular(const char *path)
 	return fd;
 }
 
+FILE *wr_fopen_regular(const char *path)
+{
+	int fd = wr_open_regular(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+	if (fd < 0)
+		errno = -fd;
+	else if (!f)
+		close(fd);
+	return f;
+}
+
 int wr_mkdir_p(const char *path, unsigned mode)
 {
 	char *copy = wr_xstrdup(path);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Allocation that cannot fail quietly: out of memory aborts with a message,
@@ -31,6 +32,8 @@ int wr_write_file_atomic(const char *path, const void *buf, size_t len);
 /* Opens a regular file for reading, never waiting (a FIFO, a device or a
  * folder gives -EINVAL: "not a regular file"). Returns the fd or -errno. */
 int wr_open_regular(const char *path);
+/* The same as a stdio stream; NULL with errno set. */
+FILE *wr_fopen_regular(const char *path);
 /* mkdir -p; returns 0 or -errno. */
 int wr_mkdir_p(const char *path, unsigned mode);
 

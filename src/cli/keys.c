@@ -12,13 +12,9 @@
 
 int cli_read_secret_file(const char *path, char *buf, size_t size)
 {
-	int fd = wr_open_regular(path);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		return fd < 0 ? fd : -errno;
-	}
+	FILE *f = wr_fopen_regular(path);
+	if (!f)
+		return -errno;
 	size_t n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = '\0';
