@@ -14,6 +14,7 @@
 #include "winrescue/bcd.h"
 #include "winrescue/log.h"
 #include "winrescue/ntfsvol.h"
+#include "winrescue/inuse.h"
 #include "winrescue/probe.h"
 #include "winrescue/util.h"
 

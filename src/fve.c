@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "winrescue/fve_keys.h"
+#include "winrescue/guid.h"
 #include "winrescue/util.h"
 
 /* On-disk layout (all little-endian), as documented by libbde and libcryptsetup. */
@@ -25,6 +26,25 @@
 #define VMK_HEADER_LEN 28          /* GUID, modification time, unknown, protection */
 #define ENTRY_TYPE_VMK 0x0002
 #define VALUE_TYPE_VMK 0x0008
+
+/* Offsets inside the structures above. */
+#define HEADER_INFO_OFFSETS_OFF 16 /* after the volume-type GUID: 3 x u64 */
+#define BLOCK_SIZE_OFF 8           /* u16, in units of 16 bytes */
+#define BLOCK_VERSION_OFF 10       /* u16, 2 for Windows 7 and later */
+#define BLOCK_CURR_STATE_OFF 12    /* u16 */
+#define BLOCK_NEXT_STATE_OFF 14    /* u16 */
+#define BLOCK_VOLUME_SIZE_OFF 16   /* u64 */
+#define BLOCK_OFFSETS_OFF 32       /* 3 x u64: where the metadata copies are */
+#define META_SIZE_OFF 0            /* u32 */
+#define META_VOLUME_GUID_OFF 16    /* 16 bytes */
+#define META_METHOD_OFF 36         /* u16 */
+#define VALIDATION_SIZE_OFF 0      /* u16 */
+#define VALIDATION_VERSION_OFF 2   /* u16 */
+#define VALIDATION_CRC_OFF 4       /* u32 over the block */
+#define ENTRY_SIZE_OFF 0           /* u16 */
+#define ENTRY_TYPE_OFF 2           /* u16 */
+#define ENTRY_VALUE_TYPE_OFF 4     /* u16 */
+#define VMK_PROTECTION_OFF 26      /* u16, after the GUID at 0 */
 
 static const char FVE_SIGNATURE[8] = "-FVE-FS-";
 static const char TOGO_SIGNATURE[8] = "MSWIN4.1";
@@ -56,14 +76,6 @@ uint32_t wr_crc32(const uint8_t *buf, size_t len)
 	for (size_t i = 0; i < len; i++)
 		crc = table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
 	return crc ^ 0xffffffffu;
-}
-
-/* Windows stores GUIDs with the first three fields little-endian. */
-static void format_guid(const uint8_t g[16], char out[37])
-{
-	snprintf(out, 37, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-		 le32(g), le16(g + 4), le16(g + 6), g[8], g[9],
-		 g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
 static int fail(char **errmsg, int rc, const char *msg)
@@ -110,14 +122,14 @@ static int parse_header_info(const uint8_t *hi, struct wr_fve_info *info, bool *
 	if (info->togo && !*known_type)
 		return fail(errmsg, -ENOENT, "not a BitLocker volume");
 	for (int i = 0; i < 3; i++)
-		info->metadata_offset[i] = le64(hi + 16 + 8 * i);
+		info->metadata_offset[i] = le64(hi + HEADER_INFO_OFFSETS_OFF + 8 * i);
 	return 0;
 }
 
 static bool block_header_sane(const uint8_t *h)
 {
-	uint32_t size = (uint32_t)le16(h + 8) << 4;
-	return !memcmp(h, FVE_SIGNATURE, 8) && le16(h + 10) == 2 &&
+	uint32_t size = (uint32_t)le16(h + BLOCK_SIZE_OFF) << 4;
+	return !memcmp(h, FVE_SIGNATURE, 8) && le16(h + BLOCK_VERSION_OFF) == 2 &&
 	       size >= HEADERS_LEN && size <= WR_FVE_METADATA_AREA - VALIDATION_MIN_LEN;
 }
 
@@ -129,12 +141,13 @@ static uint8_t *read_valid_copy(wr_fve_read_fn read_at, void *ctx, uint64_t off,
 	if (!off || off > UINT64_MAX - WR_FVE_METADATA_AREA ||
 	    read_at(ctx, off, head, sizeof(head)) || !block_header_sane(head))
 		return NULL;
-	size_t size = (size_t)le16(head + 8) << 4;
+	size_t size = (size_t)le16(head + BLOCK_SIZE_OFF) << 4;
 	if (read_at(ctx, off + size, val, sizeof(val)) ||
-	    le16(val) < VALIDATION_MIN_LEN || le16(val + 2) > 2)
+	    le16(val + VALIDATION_SIZE_OFF) < VALIDATION_MIN_LEN ||
+	    le16(val + VALIDATION_VERSION_OFF) > 2)
 		return NULL;
 	uint8_t *block = wr_xmalloc(size);
-	if (read_at(ctx, off, block, size) || wr_crc32(block, size) != le32(val + 4)) {
+	if (read_at(ctx, off, block, size) || wr_crc32(block, size) != le32(val + VALIDATION_CRC_OFF)) {
 		free(block);
 		return NULL;
 	}
@@ -147,8 +160,8 @@ static void add_protector(struct wr_fve_info *info, const uint8_t *vmk)
 	if (info->nprotectors == WR_FVE_MAX_PROTECTORS)
 		return;
 	struct wr_fve_protector *p = &info->protectors[info->nprotectors++];
-	format_guid(vmk, p->guid);
-	p->protection = le16(vmk + 26);
+	wr_guid_format(vmk, p->guid);
+	p->protection = le16(vmk + VMK_PROTECTION_OFF);
 }
 
 static int parse_entries(const uint8_t *p, size_t len, struct wr_fve_info *info, char **errmsg)
@@ -156,12 +169,13 @@ static int parse_entries(const uint8_t *p, size_t len, struct wr_fve_info *info,
 	size_t pos = 0;
 	while (len - pos >= ENTRY_HEADER_LEN) {
 		const uint8_t *e = p + pos;
-		size_t size = le16(e);
+		size_t size = le16(e + ENTRY_SIZE_OFF);
 		if (!size)
 			break;
 		if (size < ENTRY_HEADER_LEN || size > len - pos)
 			return fail(errmsg, -EINVAL, "BitLocker metadata entry out of bounds");
-		if (le16(e + 2) == ENTRY_TYPE_VMK && le16(e + 4) == VALUE_TYPE_VMK &&
+		if (le16(e + ENTRY_TYPE_OFF) == ENTRY_TYPE_VMK &&
+		    le16(e + ENTRY_VALUE_TYPE_OFF) == VALUE_TYPE_VMK &&
 		    size >= ENTRY_HEADER_LEN + VMK_HEADER_LEN)
 			add_protector(info, e + ENTRY_HEADER_LEN);
 		pos += size;
@@ -172,18 +186,18 @@ static int parse_entries(const uint8_t *p, size_t len, struct wr_fve_info *info,
 static int parse_block(const uint8_t *b, size_t len, int copy, struct wr_fve_info *info,
 		       char **errmsg)
 {
-	if (le64(b + 32 + 8 * copy) != info->metadata_offset[copy])
+	if (le64(b + BLOCK_OFFSETS_OFF + 8 * copy) != info->metadata_offset[copy])
 		return fail(errmsg, -EINVAL, "BitLocker metadata is not where the header says");
 	info->metadata_copy = copy;
-	info->curr_state = le16(b + 12);
-	info->next_state = le16(b + 14);
-	info->volume_size = le64(b + 16);
+	info->curr_state = le16(b + BLOCK_CURR_STATE_OFF);
+	info->next_state = le16(b + BLOCK_NEXT_STATE_OFF);
+	info->volume_size = le64(b + BLOCK_VOLUME_SIZE_OFF);
 	for (int i = 0; i < 3; i++)
-		info->metadata_offset[i] = le64(b + 32 + 8 * i);
+		info->metadata_offset[i] = le64(b + BLOCK_OFFSETS_OFF + 8 * i);
 	const uint8_t *m = b + BLOCK_HEADER_LEN;
-	format_guid(m + 16, info->volume_guid);
-	info->method = le16(m + 36);
-	size_t msize = le32(m);
+	wr_guid_format(m + META_VOLUME_GUID_OFF, info->volume_guid);
+	info->method = le16(m + META_METHOD_OFF);
+	size_t msize = le32(m + META_SIZE_OFF);
 	if (msize < METADATA_HEADER_LEN || msize > len - BLOCK_HEADER_LEN)
 		return fail(errmsg, -EINVAL, "BitLocker metadata has an impossible size");
 	return parse_entries(m + METADATA_HEADER_LEN, msize - METADATA_HEADER_LEN, info, errmsg);
@@ -281,22 +295,6 @@ int wr_fve_read_fd(int fd, uint64_t offset, struct wr_fve_info *info, char **err
 {
 	struct fd_image f = { fd, offset };
 	return wr_fve_read(read_fd, &f, info, errmsg);
-}
-
-const char *wr_fve_protection_name(uint16_t protection)
-{
-	switch (protection) {
-	case WR_FVE_PROT_CLEAR_KEY: return "clear_key";
-	case WR_FVE_PROT_TPM: return "tpm";
-	case WR_FVE_PROT_STARTUP_KEY: return "startup_key";
-	case WR_FVE_PROT_TPM_STARTUP_KEY: return "tpm_startup_key";
-	case WR_FVE_PROT_TPM_PIN: return "tpm_pin";
-	case WR_FVE_PROT_TPM_PIN_STARTUP_KEY: return "tpm_pin_startup_key";
-	case WR_FVE_PROT_RECOVERY_PASSWORD: return "recovery_password";
-	case WR_FVE_PROT_SMART_CARD: return "smart_card";
-	case WR_FVE_PROT_PASSWORD: return "password";
-	default: return "unknown";
-	}
 }
 
 const char *wr_fve_method_cipher(uint16_t method)

@@ -1,6 +1,6 @@
 /* Is a volume in use elsewhere? Kernel and FUSE mounts, device-mapper holders,
  * and loop devices attached to an image file all count. */
-#include "winrescue/probe.h"
+#include "winrescue/inuse.h"
 
 #include <dirent.h>
 #include <limits.h>

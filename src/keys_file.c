@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "winrescue/guid.h"
 #include "winrescue/util.h"
 
 #define MAX_PROBLEM_LINES 10
@@ -45,14 +46,6 @@ static const char *const KEY_COLUMNS[] = {
 
 /* ---- GUIDs ---- */
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
 static void guid_halves(const uint8_t id[16], uint64_t *hi, uint64_t *lo)
 {
 	*hi = *lo = 0;
@@ -60,29 +53,6 @@ static void guid_halves(const uint8_t id[16], uint64_t *hi, uint64_t *lo)
 		*hi = *hi << 8 | id[i];
 		*lo = *lo << 8 | id[8 + i];
 	}
-}
-
-int wr_guid_parse(const char *text, size_t len, uint8_t out[16])
-{
-	while (len && isspace((unsigned char)*text)) { text++; len--; }
-	while (len && isspace((unsigned char)text[len - 1])) len--;
-	if (len == 38 && text[0] == '{' && text[37] == '}') { text++; len -= 2; }
-	if (len != 36)
-		return -EINVAL;
-	int nbytes = 0;
-	for (size_t i = 0; i < 36; i++) {
-		bool dash_here = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash_here) {
-			if (text[i] != '-') return -EINVAL;
-			continue;
-		}
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[nbytes++] = (uint8_t)(hi << 4 | lo);
-		i++;
-	}
-	return 0;
 }
 
 /* ---- text decoding ---- */

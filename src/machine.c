@@ -1,8 +1,9 @@
 /* Which machine a report came from: the DMI identity firmware exposes in sysfs,
  * so reports collected from a fleet of sticks can be matched to asset records. */
-#include "winrescue/report.h"
+#include "winrescue/machine.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -8,11 +8,11 @@
 #include "winrescue/storage.h"
 #include "winrescue/util.h"
 
-void wr_report_init(struct wr_report *rep, const char *command, bool dry_run)
+void wr_report_init(struct wr_report *rep, enum wr_command command, bool dry_run)
 {
 	memset(rep, 0, sizeof(*rep));
 	rep->version = wr_xstrdup(WR_VERSION);
-	rep->command = wr_xstrdup(command);
+	rep->command = command;
 	rep->dry_run = dry_run;
 	rep->time = time(NULL);
 }
@@ -36,11 +36,8 @@ static void file_free(struct wr_file *f)
 
 void wr_bitlocker_clear(struct wr_bitlocker *bl)
 {
-	for (size_t i = 0; i < bl->nprotectors; i++)
-		free(bl->protectors[i].type);
 	free(bl->protectors);
 	free(bl->cipher);
-	free(bl->unlocked_with);
 	free(bl->unlocked_key_id);
 	free(bl->open_error);
 	memset(bl, 0, sizeof(*bl));
@@ -70,7 +67,6 @@ void wr_report_free(struct wr_report *rep)
 	free(rep->volumes);
 	wr_boot_stores_free(rep->boot_stores, rep->nboot_stores);
 	free(rep->version);
-	free(rep->command);
 	free(rep->machine.vendor);
 	free(rep->machine.product);
 	free(rep->machine.serial);
@@ -212,4 +208,64 @@ const char *wr_state_name(unsigned state)
 	if (state & WR_STATE_UNCLEAN_JOURNAL) return "unclean_journal";
 	if (state & WR_STATE_DIRTY) return "dirty";
 	return "clean";
+}
+
+const char *wr_command_name(enum wr_command c, bool dry_run)
+{
+	switch (c) {
+	case WR_COMMAND_SCAN: return "scan";
+	case WR_COMMAND_FIX: return dry_run ? "fix --dry-run" : "fix";
+	case WR_COMMAND_GUIDED: return "guided";
+	case WR_COMMAND_SAFE_MODE: return "safe-mode";
+	case WR_COMMAND_SAFE_MODE_UNDO: return "safe-mode --undo";
+	}
+	return "scan";
+}
+
+const char *wr_protector_type_name(enum wr_protector_type t)
+{
+	static const char *const n[] = {
+		[WR_PROTECTOR_NONE] = NULL,
+		[WR_PROTECTOR_UNKNOWN] = "unknown",
+		[WR_PROTECTOR_CLEAR_KEY] = "clear_key",
+		[WR_PROTECTOR_TPM] = "tpm",
+		[WR_PROTECTOR_STARTUP_KEY] = "startup_key",
+		[WR_PROTECTOR_TPM_STARTUP_KEY] = "tpm_startup_key",
+		[WR_PROTECTOR_TPM_PIN] = "tpm_pin",
+		[WR_PROTECTOR_TPM_PIN_STARTUP_KEY] = "tpm_pin_startup_key",
+		[WR_PROTECTOR_RECOVERY_PASSWORD] = "recovery_password",
+		[WR_PROTECTOR_SMART_CARD] = "smart_card",
+		[WR_PROTECTOR_PASSWORD] = "password",
+	};
+	return (size_t)t < sizeof(n) / sizeof(*n) ? n[t] : "unknown";
+}
+
+const char *wr_protector_name(const struct wr_protector *p, char buf[WR_PROTECTOR_NAME_MAX])
+{
+	if (p->type != WR_PROTECTOR_UNKNOWN)
+		return wr_protector_type_name(p->type);
+	snprintf(buf, WR_PROTECTOR_NAME_MAX, "unknown_0x%04x", p->protection);
+	return buf;
+}
+
+const char *wr_volume_source(const struct wr_volume *v, uint64_t *offset, uint64_t *size)
+{
+	if (offset)
+		*offset = v->partition_dev ? 0 : v->offset;
+	if (size)
+		*size = v->partition_dev ? 0 : v->size;
+	return v->partition_dev ? v->partition_dev : v->device;
+}
+
+bool wr_protector_has_recovery_key_id(const struct wr_protector *p)
+{
+	return p->type == WR_PROTECTOR_RECOVERY_PASSWORD && p->key_id[0];
+}
+
+const char *wr_volume_recovery_key_id(const struct wr_volume *v)
+{
+	for (size_t i = 0; i < v->bitlocker.nprotectors; i++)
+		if (wr_protector_has_recovery_key_id(&v->bitlocker.protectors[i]))
+			return v->bitlocker.protectors[i].key_id;
+	return NULL;
 }

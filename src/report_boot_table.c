@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "winrescue/report_internal.h"
+#include "report_internal.h"
 #include "winrescue/util.h"
 
 static const char *safeboot_words(int64_t v)

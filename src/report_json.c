@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "winrescue/report_boot.h"
-#include "winrescue/report_internal.h"
+#include "report_internal.h"
 #include "winrescue/outfile.h"
 #include "winrescue/util.h"
 
@@ -87,7 +87,8 @@ static json_object *protectors_to_json(const struct wr_bitlocker *bl)
 	json_object *a = json_object_new_array();
 	for (size_t i = 0; i < bl->nprotectors; i++) {
 		json_object *p = json_object_new_object();
-		add(p, "type", string_or_null(bl->protectors[i].type));
+		char name[WR_PROTECTOR_NAME_MAX];
+		add(p, "type", json_object_new_string(wr_protector_name(&bl->protectors[i], name)));
 		add(p, "key_id", bl->protectors[i].key_id[0] ?
 			json_object_new_string(bl->protectors[i].key_id) : NULL);
 		json_object_array_add(a, p);
@@ -111,7 +112,7 @@ static void add_bitlocker(json_object *o, const struct wr_bitlocker *bl)
 	add(o, "protectors", protectors_to_json(bl));
 	add(o, "key_ids", recovery_key_ids_to_json(bl));
 	add(o, "key_check", json_object_new_string(wr_key_check_name(bl->key_check)));
-	add(o, "unlocked_with", string_or_null(bl->unlocked_with));
+	add(o, "unlocked_with", string_or_null(wr_protector_type_name(bl->unlocked_with)));
 	add(o, "unlocked_key_id", string_or_null(bl->unlocked_key_id));
 	add(o, "open_error", string_or_null(bl->open_error));
 	add(o, "cipher", string_or_null(bl->cipher));
@@ -172,7 +173,7 @@ static json_object *report_to_json_object(const struct wr_report *rep)
 	json_object *o = json_object_new_object();
 	add(o, "tool", json_object_new_string("winrescue"));
 	add(o, "version", string_or_null(rep->version));
-	add(o, "command", string_or_null(rep->command));
+	add(o, "command", json_object_new_string(wr_command_name(rep->command, rep->dry_run)));
 	add(o, "dry_run", json_object_new_boolean(rep->dry_run));
 	add(o, "time", json_object_new_string(when));
 	add(o, "machine", machine_to_json(&rep->machine));

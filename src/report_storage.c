@@ -3,7 +3,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 
-#include "winrescue/report_internal.h"
+#include "report_internal.h"
 #include "winrescue/storage.h"
 #include "winrescue/util.h"
 

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "winrescue/report_boot.h"
-#include "winrescue/report_internal.h"
 #include "winrescue/util.h"
+#include "report_internal.h"
 
 #define SERIAL_CONSOLE_WIDTH 80
 
@@ -201,7 +201,7 @@ static char *volume_cell(const void *item, int id, bool verbose)
 	const struct wr_volume *v = item;
 	(void)verbose;
 	switch ((enum volume_column)id) {
-	case VOL_DEVICE: return or_dash(v->partition_dev ? v->partition_dev : v->device);
+	case VOL_DEVICE: return or_dash(wr_volume_source(v, NULL, NULL));
 	case VOL_PART: return v->partition > 0 ? wr_xasprintf("%d", v->partition) : or_dash(NULL);
 	case VOL_SIZE: return wr_human_size(v->size);
 	case VOL_OFFSET: return wr_xasprintf("%llu", (unsigned long long)v->offset);
@@ -431,9 +431,10 @@ void wr_print_wrapped(FILE *out, const char *text, size_t indent, size_t width)
 
 static char *volume_title(const struct wr_volume *v)
 {
-	char *where = v->partition_dev ? wr_xstrdup(v->partition_dev)
-		: v->partition > 0 ? wr_xasprintf("%s partition %d", v->device, v->partition)
-		: wr_xstrdup(v->device ? v->device : "?");
+	const char *source = wr_volume_source(v, NULL, NULL);
+	char *where = !v->partition_dev && v->partition > 0
+		? wr_xasprintf("%s partition %d", v->device, v->partition)
+		: wr_xstrdup(source ? source : "?");
 	if (!v->label || !*v->label)
 		return where;
 	char *title = wr_xasprintf("%s \"%s\"", where, v->label);
@@ -458,7 +459,8 @@ static void print_volume_notes(FILE *out, const struct wr_volume *v, bool verbos
 		return;
 	char *extra[3] = {
 		v->in_use ? wr_xasprintf("In use: %s", v->in_use) : NULL,
-		v->bitlocker.unlocked_with ? wr_xasprintf("Unlocked with: %s", v->bitlocker.unlocked_with) : NULL,
+		v->bitlocker.unlocked_with ? wr_xasprintf("Unlocked with: %s",
+			wr_protector_type_name(v->bitlocker.unlocked_with)) : NULL,
 		v->bitlocker.open_error ? wr_xasprintf("BitLocker: %s", v->bitlocker.open_error) : NULL,
 	};
 	for (size_t i = 0; i < NELEMS(extra); i++) {

@@ -7,10 +7,13 @@
 
 #include "winrescue/bitlocker.h"
 #include "winrescue/bootstore.h"
+#include "winrescue/inuse.h"
 #include "winrescue/log.h"
+#include "winrescue/mapping.h"
 #include "winrescue/ntfsvol.h"
 #include "winrescue/probe.h"
 #include "winrescue/remedy.h"
+#include "winrescue/state_rules.h"
 #include "winrescue/util.h"
 #include "winrescue/wininfo.h"
 
@@ -41,20 +44,10 @@ static bool is_bitlocker(const struct wr_volume *vol)
 	return vol->fs_type && !strcmp(vol->fs_type, "BitLocker");
 }
 
-static void direct_range(const struct wr_volume *vol, struct wr_range *r)
+static const char *key_id_or_none(const struct wr_volume *vol)
 {
-	r->path = vol->partition_dev ? vol->partition_dev : vol->device;
-	r->offset = vol->partition_dev ? 0 : vol->offset;
-	r->size = vol->partition_dev ? 0 : vol->size;
-}
-
-static const char *first_key_id(const struct wr_volume *vol)
-{
-	for (size_t i = 0; i < vol->bitlocker.nprotectors; i++)
-		if (vol->bitlocker.protectors[i].key_id[0] &&
-		    !strcmp(vol->bitlocker.protectors[i].type, "recovery_password"))
-			return vol->bitlocker.protectors[i].key_id;
-	return "(none)";
+	const char *id = wr_volume_recovery_key_id(vol);
+	return id ? id : "(none)";
 }
 
 /* 0 with s->range set to the plaintext NTFS, or -errno with the status set. */
@@ -70,7 +63,7 @@ static int unlock(struct wr_volume *vol, struct session *s, const struct wr_run_
 	if (!o->keys) {
 		vol->status = WR_VOL_LOCKED;
 		wr_set_message(&vol->message, "BitLocker-encrypted: give the recovery key for "
-			"Key ID %s (--recovery-key or --keys)", first_key_id(vol));
+			"Key ID %s (--recovery-key or --keys)", key_id_or_none(vol));
 		return -EPERM;
 	}
 	int rc = wr_bitlocker_unlock(vol, o->keys, o->fix && !o->dry_run, &s->unlocked);
@@ -86,19 +79,6 @@ static int unlock(struct wr_volume *vol, struct session *s, const struct wr_run_
 	return 0;
 }
 
-/* Signals wait while a volume is open: an NTFS left half-written by an
- * interrupted delete is worse than a late exit, and a BitLocker mapping still open
- * could only be removed later, by the kernel, after the process is gone. */
-static void block_signals(sigset_t *old)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &set, old);
-}
 
 static enum wr_volume_status status_after_plan(const struct wr_volume *vol)
 {
@@ -131,42 +111,20 @@ static void scan_volume(struct wr_volume *vol, struct session *s, const struct w
 {
 	if (vol->status == WR_VOL_ERROR || !wr_probe_is_candidate(vol))
 		return;
-	direct_range(vol, &s->range);
+	s->range.path = wr_volume_source(vol, &s->range.offset, &s->range.size);
 	s->range.faults = o->faults;
 	vol->in_use = wr_volume_in_use(vol);
 	if (is_bitlocker(vol) && unlock(vol, s, o))
 		return;
-	/* Held here too: a BitLocker mapping can only be removed once nothing has it open. */
+	/* Signals wait while a volume is open (mapping.h): a BitLocker mapping can only
+	 * be removed once nothing has it open. */
 	sigset_t old;
-	block_signals(&old);
+	wr_signals_hold(&old);
 	plan_volume(vol, s);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	wr_signals_restore(&old);
 }
 
 /* ---- safety ------------------------------------------------------------- */
-
-struct state_rule {
-	unsigned state;
-	unsigned override;
-	const char *option;
-	const char *meaning;
-};
-
-static const struct state_rule state_rules[] = {
-	{ WR_STATE_HIBERNATED, WR_NTFS_DISCARD_HIBERNATION, "--discard-hibernation",
-	  "Windows is hibernated on this volume: writing now would corrupt the saved session. "
-	  "Start Windows and shut it down fully, or run again with --discard-hibernation "
-	  "(the hibernated session is thrown away and Windows checks the disk at its next boot)" },
-	{ WR_STATE_FAST_STARTUP, WR_NTFS_DISCARD_FAST_STARTUP, "--discard-fast-startup",
-	  "Windows shut down with Fast Startup and keeps cached file-system data: writing now "
-	  "could be undone or corrupted by it. Shut Windows down fully (shutdown /s /t 0), or "
-	  "run again with --discard-fast-startup (the journal is reset and Windows checks the "
-	  "disk at its next boot)" },
-	{ WR_STATE_UNCLEAN_JOURNAL, WR_NTFS_RESET_JOURNAL, "--reset-journal",
-	  "the NTFS journal is unclean (Windows stopped while writing, as in a crash): its last "
-	  "changes are not all on disk. Run again with --reset-journal to reset the journal and "
-	  "mark the volume dirty so Windows checks the disk at its next boot" },
-};
 
 /* The overrides the state needs, or a refusal message in vol->message. */
 static bool allowed_to_write(struct wr_volume *vol, const struct wr_run_options *o,
@@ -178,14 +136,14 @@ static bool allowed_to_write(struct wr_volume *vol, const struct wr_run_options 
 		return false;
 	}
 	unsigned given = o->overrides;
-	for (size_t i = 0; i < sizeof(state_rules) / sizeof(state_rules[0]); i++) {
-		const struct state_rule *r = &state_rules[i];
+	for (size_t i = 0; i < wr_nstate_rules; i++) {
+		const struct wr_state_rule *r = &wr_state_rules[i];
 		if (!(vol->state & r->state))
 			continue;
-		if (!(given & r->override) && o->ask_override)
-			given |= o->ask_override(o->override_ctx, vol) & r->override;
+		if (!(given & r->override) && o->ask_override && o->ask_override(o->override_ctx, vol, r))
+			given |= r->override;
 		if (!(given & r->override)) {
-			wr_set_message(&vol->message, "refused: %s", r->meaning);
+			wr_set_message(&vol->message, "refused: %s", r->refusal);
 			return false;
 		}
 		*flags |= r->override;
@@ -262,10 +220,11 @@ static void fix_volume(struct wr_volume *vol, const struct session *s,
 		       const struct wr_run_options *o)
 {
 	char *backup_dir = backup_dir_for(vol, o->backup_root);
+	/* An NTFS left half-written by an interrupted delete is worse than a late exit. */
 	sigset_t old;
-	block_signals(&old);
+	wr_signals_hold(&old);
 	size_t failed = write_fix(vol, s, s->open_flags, backup_dir);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	wr_signals_restore(&old);
 	free(backup_dir);
 	vol->status = failed ? WR_VOL_ERROR : WR_VOL_FIXED;
 	if (failed && !vol->message)
@@ -291,13 +250,15 @@ static void fix_all(struct wr_report *rep, struct session *sessions,
 		return;
 	wr_report_finish(rep);  /* the plan shown for confirmation has its result */
 	if (o->confirm && !o->confirm(o->confirm_ctx, rep)) {
+		if (wr_signal_caught())
+			return;
 		for (size_t i = 0; i < rep->nvolumes; i++)
 			if (rep->volumes[i].status == WR_VOL_FIX_NEEDED)
 				wr_set_message(&rep->volumes[i].message,
 					"not changed: the fix was declined");
 		return;
 	}
-	for (size_t i = 0; i < rep->nvolumes; i++)
+	for (size_t i = 0; i < rep->nvolumes && !wr_signal_caught(); i++)
 		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
 			fix_volume(&rep->volumes[i], &sessions[i], o);
 	wr_bootstores_fix(rep, o->backup_root);
@@ -308,13 +269,16 @@ enum wr_result wr_run(struct wr_report *rep, const char *const *targets, size_t 
 {
 	wr_run_probe(rep, targets, ntargets);
 	struct session *sessions = wr_xcalloc(rep->nvolumes, sizeof(*sessions));
-	for (size_t i = 0; i < rep->nvolumes; i++) {
+	/* A caught signal (mapping.h) stops the run at the next volume; the caller
+	 * then ends by it (wr_signal_reraise). */
+	for (size_t i = 0; i < rep->nvolumes && !wr_signal_caught(); i++) {
 		struct wr_volume *vol = &rep->volumes[i];
 		scan_volume(vol, &sessions[i], opts);
 		wr_windows_info_check_controller(vol->windows_info, rep->storage, vol->device);
 	}
-	wr_bootstores_scan(rep, opts->keep_safeboot);
-	if (opts->fix && !opts->dry_run)
+	if (!wr_signal_caught())
+		wr_bootstores_scan(rep, opts->keep_safeboot);
+	if (opts->fix && !opts->dry_run && !wr_signal_caught())
 		fix_all(rep, sessions, opts);
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		wr_bitlocker_close(sessions[i].unlocked);

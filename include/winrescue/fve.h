@@ -61,9 +61,6 @@ int wr_fve_parse(const uint8_t *buf, size_t len, struct wr_fve_info *info, char 
 /* The same on an open volume starting at byte `offset` of fd. */
 int wr_fve_read_fd(int fd, uint64_t offset, struct wr_fve_info *info, char **errmsg);
 
-/* "recovery_password", "password", "startup_key", "tpm", "tpm_pin", "clear_key",
- * "smart_card", ...; "unknown" for values this reader does not know. */
-const char *wr_fve_protection_name(uint16_t protection);
 /* libcryptsetup's cipher spec for a method ("aes-xts-plain64"), NULL if unknown. */
 const char *wr_fve_method_cipher(uint16_t method);
 /* Key size in bits of a method (for Elephant: both halves), 0 if unknown. */

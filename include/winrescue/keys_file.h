@@ -32,8 +32,4 @@ size_t wr_keys_file_bad_rows(const struct wr_keys_file *kf);
  * the first few only, NULL when every row was good. */
 const char *wr_keys_file_problems(const struct wr_keys_file *kf);
 
-/* Parses "64311DEA-4587-4029-924A-BA299647998E" or "{...}", any case, surrounding
- * blanks allowed, into its 16 bytes in text order. Returns 0 or -EINVAL. */
-int wr_guid_parse(const char *text, size_t len, uint8_t out[16]);
-
 #endif

@@ -65,8 +65,23 @@ enum wr_volume_status {
 
 enum wr_key_check { WR_KEY_NOT_TRIED, WR_KEY_ACCEPTED, WR_KEY_REJECTED };
 
+enum wr_protector_type {
+	WR_PROTECTOR_NONE,              /* as unlocked_with: the volume was not opened */
+	WR_PROTECTOR_UNKNOWN,           /* a kind this version does not know: see .protection */
+	WR_PROTECTOR_CLEAR_KEY,
+	WR_PROTECTOR_TPM,
+	WR_PROTECTOR_STARTUP_KEY,
+	WR_PROTECTOR_TPM_STARTUP_KEY,
+	WR_PROTECTOR_TPM_PIN,
+	WR_PROTECTOR_TPM_PIN_STARTUP_KEY,
+	WR_PROTECTOR_RECOVERY_PASSWORD,
+	WR_PROTECTOR_SMART_CARD,
+	WR_PROTECTOR_PASSWORD,
+};
+
 struct wr_protector {
-	char *type;            /* "recovery_password", "password", "startup_key", "tpm", ... */
+	enum wr_protector_type type;
+	uint16_t protection;   /* the on-disk protection value (named for unknown kinds) */
 	char key_id[37];       /* GUID, upper case, no braces; "" when it has none */
 };
 
@@ -75,7 +90,7 @@ struct wr_bitlocker {
 	size_t nprotectors;
 	char *cipher;          /* e.g. "aes-xts-plain64" */
 	enum wr_key_check key_check;
-	char *unlocked_with;   /* protector type that opened it, NULL when not opened */
+	enum wr_protector_type unlocked_with;   /* what opened it; NONE when not opened */
 	char *unlocked_key_id; /* Key ID of the protector that opened it (never the key) */
 	char *open_error;      /* why it could not be opened, NULL when it was */
 };
@@ -171,10 +186,16 @@ void wr_boot_stores_free(struct wr_boot_store *stores, size_t n);
  * needed (Windows would not start normally), a cleared one a fix, a failure an error. */
 enum wr_result wr_boot_store_result(const struct wr_boot_store *bs);
 
+/* The command that made the report (rendered by wr_command_name). */
+enum wr_command {
+	WR_COMMAND_SCAN, WR_COMMAND_FIX, WR_COMMAND_GUIDED, WR_COMMAND_SAFE_MODE,
+	WR_COMMAND_SAFE_MODE_UNDO,
+};
+
 struct wr_report {
 	char *version;
-	char *command;         /* "scan", "fix", "fix --dry-run" */
-	bool dry_run;
+	enum wr_command command;
+	bool dry_run;          /* fix --dry-run */
 	time_t time;
 	struct wr_machine machine;
 	struct wr_volume *volumes;
@@ -187,7 +208,7 @@ struct wr_report {
 	size_t nwarnings;
 };
 
-void wr_report_init(struct wr_report *rep, const char *command, bool dry_run);
+void wr_report_init(struct wr_report *rep, enum wr_command command, bool dry_run);
 void wr_report_free(struct wr_report *rep);
 struct wr_volume *wr_report_add_volume(struct wr_report *rep);
 void wr_report_add_warning(struct wr_report *rep, const char *fmt, ...)
@@ -207,6 +228,26 @@ const char *wr_action_name(enum wr_action a);
 const char *wr_volume_status_name(enum wr_volume_status s);
 const char *wr_key_check_name(enum wr_key_check k);
 const char *wr_encryption_name(enum wr_encryption e);
+/* "scan", "fix", "fix --dry-run", "guided", "safe-mode", "safe-mode --undo": the
+ * report's `command`. */
+const char *wr_command_name(enum wr_command c, bool dry_run);
+/* "recovery_password", "tpm", ... (snake case, as in docs/report.md); NULL for NONE,
+ * "unknown" for UNKNOWN. */
+const char *wr_protector_type_name(enum wr_protector_type t);
+#define WR_PROTECTOR_NAME_MAX 24
+/* The protector's type name; an unknown kind as "unknown_0x1234" (in buf). */
+const char *wr_protector_name(const struct wr_protector *p, char buf[WR_PROTECTOR_NAME_MAX]);
+
+/* Where the volume's bytes are: its partition node when it has one (offset 0,
+ * size 0: the whole node), else the target at the volume's offset and size.
+ * offset and size may be NULL. */
+const char *wr_volume_source(const struct wr_volume *v, uint64_t *offset, uint64_t *size);
+/* Only a recovery password's Key ID leads to a 48-digit key in a key export
+ * (AD, Entra ID, MBAM, BitLockerKeys.csv); the other protectors' IDs do not. */
+bool wr_protector_has_recovery_key_id(const struct wr_protector *p);
+/* The Key ID of the volume's first recovery password protector, NULL when none. */
+const char *wr_volume_recovery_key_id(const struct wr_volume *v);
+
 /* The most telling single state word: "hibernated", "fast_startup",
  * "unclean_journal", "dirty" or "clean". */
 const char *wr_state_name(unsigned state);

@@ -14,8 +14,4 @@ int wr_probe_all(struct wr_report *rep);
 /* Whether the volume could hold Windows or BitLocker and is worth opening. */
 bool wr_probe_is_candidate(const struct wr_volume *vol);
 
-/* Why the volume is in use elsewhere (mounted, held by device-mapper, or the
- * image is attached to a loop device that is), or NULL when it is not. */
-char *wr_volume_in_use(const struct wr_volume *vol);
-
 #endif

@@ -12,8 +12,5 @@ int wr_report_print_table(const struct wr_report *rep, FILE *out, bool verbose);
 char *wr_report_to_json(const struct wr_report *rep);
 /* JSON to a file, written atomically (util.h). Returns 0 or -errno. */
 int wr_report_write_file(const struct wr_report *rep, const char *path);
-/* DMI vendor, product and serial from sysfs_root (normally /sys/class/dmi/id);
- * fields that are absent or unreadable stay NULL. */
-void wr_machine_read(struct wr_machine *m, const char *sysfs_root);
 
 #endif

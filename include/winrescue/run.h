@@ -14,9 +14,11 @@ struct wr_keysource;
 /* Asked once, after the plan is known and before any write; the report holds
  * the plan. Returns true to go ahead. */
 typedef bool (*wr_confirm_fn)(void *ctx, const struct wr_report *plan);
-/* Asked for a volume whose state needs an override that was not given (the
- * guided mode asks the person); returns the wr_ntfs_open_flags to add, 0 for none. */
-typedef unsigned (*wr_override_fn)(void *ctx, const struct wr_volume *vol);
+struct wr_state_rule;
+/* Asked for a volume in a state (rule, state_rules.h) whose override was not given
+ * (the guided mode asks the person); returns true to allow rule->override. */
+typedef bool (*wr_override_fn)(void *ctx, const struct wr_volume *vol,
+			       const struct wr_state_rule *rule);
 
 struct wr_run_options {
 	bool fix;                   /* false: scan */

@@ -41,15 +41,9 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-void cli_print_usage(FILE *out)
+void cli_print_options(FILE *out)
 {
-	fputs("Usage: winrescue scan [OPTIONS] [TARGET...]\n"
-	      "       winrescue fix [--dry-run] [OPTIONS] [TARGET...]\n"
-	      "       winrescue guided [OPTIONS]        (also: winrescue, on a terminal)\n"
-	      "       winrescue safe-mode [--undo] [TARGET...]   (no key: Windows' Safe Mode)\n"
-	      "       winrescue summary [--csv FILE] [--json] PATH...   (reports of a fleet)\n"
-	      "       winrescue keys seal [--passphrase-file FILE] IN OUT (encrypt a key export)\n"
-	      "\n"
+	fputs("\n"
 	      "Finds Windows volumes and removes the faulty CrowdStrike Channel File 291\n"
 	      "(\\Windows\\System32\\drivers\\CrowdStrike\\C-00000291*.sys), unlocking BitLocker.\n"
 	      "TARGET: a disk, a partition, or an image file; none: every disk of the machine.\n"
@@ -141,19 +135,13 @@ static int check_combination(const struct cli *cli)
 {
 	if (cli->no_backup && cli->backup_dir)
 		return usage_error("%s", "--no-backup and --backup-dir contradict each other");
-	if (cli->dry_run && strcmp(cli->command, "fix"))
+	if (cli->dry_run && !cli->command->dry_run)
 		return usage_error("%s", "--dry-run belongs to 'fix'");
-	if (cli->undo && strcmp(cli->command, "safe-mode"))
+	if (cli->undo && !cli->command->undo)
 		return usage_error("%s", "--undo belongs to 'safe-mode'");
 	if (cli->report_file && cli->reports_dir)
 		return usage_error("%s", "give --report or --reports-dir, not both");
 	return check_targets(cli);
-}
-
-static bool known_command(const char *s)
-{
-	return !strcmp(s, "scan") || !strcmp(s, "fix") || !strcmp(s, "guided") ||
-	       !strcmp(s, "safe-mode");
 }
 
 /* Options may come before or after the command, as in most Linux tools. */
@@ -163,7 +151,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "yvhV", long_options, NULL)) != -1) {
 		if (c == 'h' || c == 'V') {
-			cli->command = c == 'h' ? "help" : "version";
+			cli->command = cli_find_command(c == 'h' ? "help" : "version", true);
 			return 0;
 		}
 		if (c == '?' || c == ':')
@@ -172,9 +160,14 @@ int cli_parse(struct cli *cli, int argc, char **argv)
 			return WR_RESULT_USAGE;
 	}
 	if (optind < argc) {
-		if (!known_command(argv[optind]))
-			return usage_error("unknown command '%s' (scan, fix, guided or safe-mode)", argv[optind]);
-		cli->command = argv[optind++];
+		cli->command = cli_find_command(argv[optind], false);
+		if (!cli->command || !cli->command->handler) {
+			fprintf(stderr, "winrescue: unknown command '%s' (", argv[optind]);
+			cli_print_command_names(stderr);
+			fputs(")\nTry 'winrescue --help'.\n", stderr);
+			return WR_RESULT_USAGE;
+		}
+		optind++;
 	}
 	for (; optind < argc; optind++)
 		add_string(&cli->targets, &cli->ntargets, argv[optind]);

@@ -8,8 +8,27 @@
 #include "winrescue/model.h"
 #include "winrescue/run.h"
 
+struct cli;
+
+/* One row per command: parsing, dispatch and usage all read this table (commands.c). */
+struct cli_command {
+	const char *name;
+	int (*handler)(struct cli *cli);   /* returns the exit code */
+	int (*own_args)(int argc, char **argv);  /* or: parses its own options (argv[0]: name) */
+	enum wr_command report;            /* what the report's `command` says */
+	bool dry_run;                      /* takes --dry-run */
+	bool undo;                         /* takes --undo */
+	bool option_only;                  /* reached through an option (-h, -V), not by name */
+	const char *synopsis;              /* the usage line after the name */
+};
+
+/* The command named, NULL when there is none (option_only ones only from_option). */
+const struct cli_command *cli_find_command(const char *name, bool from_option);
+/* "scan, fix or guided". */
+void cli_print_command_names(FILE *out);
+
 struct cli {
-	const char *command;
+	const struct cli_command *command;
 	bool json;
 	bool yes;
 	bool no_backup;
@@ -39,17 +58,18 @@ struct cli {
 /* Parses argv into cli; returns 0, or WR_RESULT_USAGE after printing why. */
 int cli_parse(struct cli *cli, int argc, char **argv);
 void cli_free(struct cli *cli);
-void cli_print_usage(FILE *out);
+void cli_print_usage(FILE *out);     /* the commands' synopses, then the options */
+void cli_print_options(FILE *out);
 
 /* Builds the key sources the options name; NULL with a message on error. */
 struct wr_keysource *cli_make_keysource(const struct cli *cli, bool interactive);
 /* scan / fix: the whole run with its output. Returns the exit code. */
-int cli_run(struct cli *cli, bool guided);
+int cli_run(struct cli *cli);
 /* Asks a yes/no question on the terminal; default no. */
 bool cli_ask_yes(const char *question);
 
 /* The guided mode: questions instead of options, and what to do next. */
-void cli_guided_callbacks(struct wr_run_options *opts, struct cli *cli);
+void cli_guided_callbacks(struct wr_run_options *opts);
 void cli_guided_epilogue(const struct wr_report *rep, const char *backups);
 
 /* winrescue safe-mode [--undo] [TARGET...] (src/cli/safe_mode.c). */

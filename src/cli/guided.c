@@ -3,43 +3,20 @@
 
 #include "cli.h"
 #include "winrescue/bootstore.h"
-#include "winrescue/ntfsvol.h"
+#include "winrescue/state_rules.h"
 
-static const struct {
-	unsigned state, override;
-	const char *question;
-} state_questions[] = {
-	{ WR_STATE_UNCLEAN_JOURNAL, WR_NTFS_RESET_JOURNAL,
-	  "Windows stopped without closing its disk journal (normal after a crash).\n"
-	  "Reset the journal and let Windows check the disk at its next start?" },
-	{ WR_STATE_FAST_STARTUP, WR_NTFS_DISCARD_FAST_STARTUP,
-	  "Windows was shut down with Fast Startup and keeps cached disk data.\n"
-	  "Discard it (Windows checks the disk at its next start)?" },
-	{ WR_STATE_HIBERNATED, WR_NTFS_DISCARD_HIBERNATION,
-	  "Windows is hibernated on this disk: its open programs are saved there.\n"
-	  "Discard the hibernated session (unsaved work in it is lost)?" },
-};
-
-static unsigned ask_override(void *ctx, const struct wr_volume *vol)
+static bool ask_override(void *ctx, const struct wr_volume *vol, const struct wr_state_rule *rule)
 {
 	(void)ctx;
-	unsigned granted = 0;
-	for (size_t i = 0; i < sizeof(state_questions) / sizeof(state_questions[0]); i++) {
-		if (!(vol->state & state_questions[i].state))
-			continue;
-		if (vol->partition)
-			printf("\n%s partition %d:\n", vol->device, vol->partition);
-		else
-			printf("\n%s:\n", vol->device);
-		if (cli_ask_yes(state_questions[i].question))
-			granted |= state_questions[i].override;
-	}
-	return granted;
+	if (vol->partition)
+		printf("\n%s partition %d:\n", vol->device, vol->partition);
+	else
+		printf("\n%s:\n", vol->device);
+	return cli_ask_yes(rule->question);
 }
 
-void cli_guided_callbacks(struct wr_run_options *opts, struct cli *cli)
+void cli_guided_callbacks(struct wr_run_options *opts)
 {
-	(void)cli;
 	opts->ask_override = ask_override;
 	puts("winrescue: looking for Windows volumes...");
 	fflush(stdout);

@@ -10,7 +10,9 @@
 #include "winrescue/bitlocker.h"
 #include "winrescue/bootstore.h"
 #include "winrescue/log.h"
+#include "winrescue/mapping.h"
 #include "winrescue/ntfsvol.h"
+#include "winrescue/machine.h"
 #include "winrescue/outfile.h"
 #include "winrescue/report.h"
 #include "winrescue/sealed.h"
@@ -179,13 +181,6 @@ static bool needs_confirmation(const struct cli *cli, bool fix)
 	return fix && !cli->dry_run && !cli->yes;
 }
 
-static const char *command_label(const struct cli *cli, bool guided)
-{
-	if (guided)
-		return "guided";
-	return cli->dry_run ? "fix --dry-run" : cli->command;
-}
-
 /* A stick carrying the fleet's keys in clear gives them to whoever finds it. */
 static void warn_keys_in_clear(const struct cli *cli, struct wr_report *rep)
 {
@@ -196,9 +191,10 @@ static void warn_keys_in_clear(const struct cli *cli, struct wr_report *rep)
 	fprintf(stderr, "winrescue: warning: %s\n", rep->warnings[rep->nwarnings - 1]);
 }
 
-int cli_run(struct cli *cli, bool guided)
+int cli_run(struct cli *cli)
 {
-	bool fix = guided || !strcmp(cli->command, "fix");
+	bool guided = cli->command->report == WR_COMMAND_GUIDED;
+	bool fix = cli->command->report != WR_COMMAND_SCAN;
 	bool interactive = isatty(STDIN_FILENO) && !cli->no_prompt;
 	if (needs_confirmation(cli, fix) && !isatty(STDIN_FILENO)) {
 		fputs("winrescue: fix asks for confirmation on a terminal; give --yes to run "
@@ -206,7 +202,7 @@ int cli_run(struct cli *cli, bool guided)
 		return WR_RESULT_USAGE;
 	}
 	struct wr_report rep;
-	wr_report_init(&rep, command_label(cli, guided), cli->dry_run);
+	wr_report_init(&rep, cli->command->report, cli->dry_run);
 	wr_machine_read(&rep.machine, "/sys/class/dmi/id");
 	if (cli->reports_dir && open_reports_dir(cli, &rep)) {
 		wr_report_free(&rep);
@@ -232,9 +228,10 @@ int cli_run(struct cli *cli, bool guided)
 		.confirm_ctx = cli, .keep_safeboot = cli->keep_safeboot,
 	};
 	if (guided)
-		cli_guided_callbacks(&opts, cli);
+		cli_guided_callbacks(&opts);
 	rep.storage = examine_storage(cli);
 	enum wr_result result = wr_run(&rep, cli->targets, cli->ntargets, &opts);
+	wr_signal_reraise();    /* a signal stopped the run: end by it (mapping.h) */
 	if (guided && interactive) {
 		cli_guided_offer_safe_mode(&rep, backups);
 		result = rep.result;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "winrescue/bootstore.h"
+#include "winrescue/machine.h"
 #include "winrescue/report.h"
 #include "winrescue/run.h"
 
@@ -41,7 +42,7 @@ void cli_safe_mode_next_steps(const struct wr_report *rep, bool undo)
 int cli_safe_mode(struct cli *cli)
 {
 	struct wr_report rep;
-	wr_report_init(&rep, cli->undo ? "safe-mode --undo" : "safe-mode", false);
+	wr_report_init(&rep, cli->undo ? WR_COMMAND_SAFE_MODE_UNDO : WR_COMMAND_SAFE_MODE, false);
 	wr_machine_read(&rep.machine, "/sys/class/dmi/id");
 	wr_run_probe(&rep, cli->targets, cli->ntargets);
 	wr_bootstores_scan(&rep, true);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "winrescue/guid.h"
 #include "winrescue/keys_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -107,7 +107,7 @@ static void scan_and_maybe_fix(bool fix)
 {
 	struct wr_range range = { .path = image_path };
 	struct wr_report rep;
-	wr_report_init(&rep, "scan", false);
+	wr_report_init(&rep, WR_COMMAND_SCAN, false);
 	struct wr_volume *vol = wr_report_add_volume(&rep);
 	struct wr_ntfs *nv = NULL;
 	char *err = NULL;

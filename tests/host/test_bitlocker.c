@@ -109,7 +109,7 @@ static void upper(char *s)
 /* A one-volume report, freed by the caller with wr_report_free. */
 static struct wr_volume *volume_for(struct wr_report *rep, const char *name)
 {
-	wr_report_init(rep, "scan", false);
+	wr_report_init(rep, WR_COMMAND_SCAN, false);
 	struct wr_volume *vol = wr_report_add_volume(rep);
 	vol->device = image_path(name);
 	return vol;
@@ -121,7 +121,7 @@ static bool has_protector(const struct wr_volume *vol, const char *type, const c
 	snprintf(want, sizeof(want), "%s", guid);
 	upper(want);
 	for (size_t i = 0; i < vol->bitlocker.nprotectors; i++)
-		if (!strcmp(vol->bitlocker.protectors[i].type, type) &&
+		if (!strcmp(wr_protector_type_name(vol->bitlocker.protectors[i].type), type) &&
 		    !strcmp(vol->bitlocker.protectors[i].key_id, want))
 			return true;
 	return false;

@@ -82,7 +82,7 @@ static void typo_then_wrong_key_then_right_key(void **state)
 	session_open(&s, "235818-357951-253979-013365-241120-245575-342914-591911\n"
 			 OTHER "\n" RIGHT "\n");
 	struct wr_report rep;
-	wr_report_init(&rep, "scan", false);
+	wr_report_init(&rep, WR_COMMAND_SCAN, false);
 	struct wr_volume *vol = wr_report_add_volume(&rep);
 	vol->device = wr_xasprintf("%s/bitlk-images/" IMAGE, tmp_dir);
 	struct wr_keysource *ks = wr_keysource_new();

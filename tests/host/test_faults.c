@@ -151,7 +151,7 @@ static enum wr_result fix(const char *img, const char *backups, struct wr_fault_
 {
 	const char *targets[] = { img };
 	struct wr_run_options o = { .fix = true, .backup_root = backups, .faults = plan };
-	wr_report_init(rep, "fix", false);
+	wr_report_init(rep, WR_COMMAND_FIX, false);
 	return wr_run(rep, targets, 1, &o);
 }
 

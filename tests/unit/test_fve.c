@@ -107,9 +107,9 @@ static void reads_protectors_and_key_ids(void **state)
 	assert_int_equal(info.metadata_copy, 0);
 	assert_int_equal(info.nprotectors, NVMK);
 	assert_string_equal(info.protectors[1].guid, "64311DEB-4587-4029-924A-BA299647998E");
-	assert_string_equal(wr_fve_protection_name(info.protectors[0].protection), "password");
-	assert_string_equal(wr_fve_protection_name(info.protectors[1].protection), "recovery_password");
-	assert_string_equal(wr_fve_protection_name(info.protectors[2].protection), "tpm");
+	assert_int_equal(info.protectors[0].protection, WR_FVE_PROT_PASSWORD);
+	assert_int_equal(info.protectors[1].protection, WR_FVE_PROT_RECOVERY_PASSWORD);
+	assert_int_equal(info.protectors[2].protection, WR_FVE_PROT_TPM);
 	assert_string_equal(info.volume_guid, "64311D11-4587-4029-924A-BA299647998E");
 	free(img);
 }

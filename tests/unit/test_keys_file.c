@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "winrescue/guid.h"
 #include "winrescue/keys_file.h"
 #include "winrescue/util.h"
 
@@ -229,9 +230,14 @@ static void parses_guids(void **state)
 {
 	(void)state;
 	uint8_t g[16];
+	char text[WR_GUID_TEXT_LEN];
 	assert_int_equal(wr_guid_parse(ID1, strlen(ID1), g), 0);
-	assert_int_equal(g[0], 0x64);
+	/* On-disk order: the first three fields little-endian. */
+	assert_int_equal(g[0], 0xea);
+	assert_int_equal(g[3], 0x64);
 	assert_int_equal(g[15], 0x8e);
+	wr_guid_format(g, text);
+	assert_string_equal(text, ID1);
 	assert_int_equal(wr_guid_parse(" {" ID1 "} ", strlen(ID1) + 4, g), 0);
 	assert_int_equal(wr_guid_parse("{" ID1, strlen(ID1) + 1, g), -EINVAL);
 	assert_int_equal(wr_guid_parse("64311DEA-4587-4029-924A_BA299647998E", 36, g), -EINVAL);

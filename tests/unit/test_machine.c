@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "winrescue/machine.h"
 #include "winrescue/report.h"
 #include "winrescue/util.h"
 
@@ -57,7 +58,7 @@ static void machine_has_uuid_asset_tag_chassis_serial(void **state)
 		"4c4c4544-0042-3510-8052-b4c04f4b4e32\n", " IT-004711 \n", "CH-77\n" };
 	char *dir = fake_dmi(values);
 	struct wr_report rep;
-	wr_report_init(&rep, "scan", false);
+	wr_report_init(&rep, WR_COMMAND_SCAN, false);
 	wr_machine_read(&rep.machine, dir);
 	assert_string_equal(rep.machine.uuid, "4C4C4544-0042-3510-8052-B4C04F4B4E32");
 	assert_string_equal(rep.machine.asset_tag, "IT-004711");
@@ -93,7 +94,7 @@ static void unset_identity_is_null(void **state)
 			"No Asset Tag\n", "Chassis Serial Number\n" };
 		char *dir = fake_dmi(values);
 		struct wr_report rep;
-		wr_report_init(&rep, "scan", false);
+		wr_report_init(&rep, WR_COMMAND_SCAN, false);
 		wr_machine_read(&rep.machine, dir);
 		assert_null(rep.machine.uuid);
 		assert_null(rep.machine.asset_tag);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "winrescue/model.h"
+#include "winrescue/machine.h"
 #include "winrescue/report.h"
 #include "winrescue/util.h"
 
@@ -88,10 +89,10 @@ static void add_bitlocker_locked(struct wr_report *rep)
 	v->message = wr_xstrdup("The recovery key does not open this volume: "
 		"look up Key ID " RECOVERY_ID " in the key export.");
 	struct wr_protector *p = wr_bitlocker_add_protector(&v->bitlocker);
-	p->type = wr_xstrdup("tpm");
+	p->type = WR_PROTECTOR_TPM;
 	strcpy(p->key_id, TPM_ID);
 	p = wr_bitlocker_add_protector(&v->bitlocker);
-	p->type = wr_xstrdup("recovery_password");
+	p->type = WR_PROTECTOR_RECOVERY_PASSWORD;
 	strcpy(p->key_id, RECOVERY_ID);
 	v->bitlocker.key_check = WR_KEY_REJECTED;
 	v->bitlocker.open_error = wr_xstrdup("wrong recovery key");
@@ -110,11 +111,11 @@ static void add_bitlocker_unlocked(struct wr_report *rep)
 	v->windows = true;
 	v->status = WR_VOL_FIXED;
 	struct wr_protector *p = wr_bitlocker_add_protector(&v->bitlocker);
-	p->type = wr_xstrdup("recovery_password");
+	p->type = WR_PROTECTOR_RECOVERY_PASSWORD;
 	strcpy(p->key_id, RECOVERY_ID);
 	v->bitlocker.cipher = wr_xstrdup("aes-xts-plain64");
 	v->bitlocker.key_check = WR_KEY_ACCEPTED;
-	v->bitlocker.unlocked_with = wr_xstrdup("recovery_password");
+	v->bitlocker.unlocked_with = WR_PROTECTOR_RECOVERY_PASSWORD;
 	v->bitlocker.unlocked_key_id = wr_xstrdup(RECOVERY_ID);
 	add_file(v, "C-00000291-00000000-00000040.sys", FAULTY_UNIX, WR_TIME_FAULTY,
 		 WR_CONTENT_MAGIC, WR_ACTION_DELETED);
@@ -141,7 +142,7 @@ static void add_not_windows(struct wr_report *rep)
 
 static void build_full_report(struct wr_report *rep)
 {
-	wr_report_init(rep, "fix", false);
+	wr_report_init(rep, WR_COMMAND_FIX, false);
 	rep->time = FAULTY_UNIX + 3600 * 24;
 	rep->machine.vendor = wr_xstrdup("LENOVO");
 	rep->machine.product = wr_xstrdup("20XW00ABUS");
@@ -410,7 +411,7 @@ static void json_nulls_for_bare_volume(void **state)
 {
 	(void)state;
 	struct wr_report rep;
-	wr_report_init(&rep, "fix --dry-run", true);
+	wr_report_init(&rep, WR_COMMAND_FIX, true);
 	struct wr_volume *v = add_volume(&rep, "volume.img", 0, "ntfs", NULL);
 	v->windows = true;
 	v->status = WR_VOL_CLEAN;
@@ -438,7 +439,7 @@ static void no_windows_result(void **state)
 {
 	(void)state;
 	struct wr_report rep;
-	wr_report_init(&rep, "scan", false);
+	wr_report_init(&rep, WR_COMMAND_SCAN, false);
 	assert_int_equal(wr_report_finish(&rep), WR_RESULT_NO_WINDOWS);
 	add_volume(&rep, "blank.img", 0, NULL, NULL)->status = WR_VOL_NOT_WINDOWS;
 	assert_int_equal(wr_report_finish(&rep), WR_RESULT_NO_WINDOWS);
@@ -623,7 +624,7 @@ static void table_verbose_adds_details(void **state)
 static void build_one_windows(struct wr_report *rep, size_t nfiles, enum wr_action action,
 			      enum wr_volume_status status)
 {
-	wr_report_init(rep, "fix --dry-run", true);
+	wr_report_init(rep, WR_COMMAND_FIX, true);
 	add_not_windows(rep);
 	struct wr_volume *v = add_volume(rep, "/dev/sda3", 3, "ntfs", "Windows");
 	v->windows = true;

@@ -1,18 +1,11 @@
-/* Shared by the two renderings of the report (report_table.c, report_json.c). */
+/* Private to the report renderings (report_table.c, report_json.c, report_storage.c). */
 #ifndef WINRESCUE_REPORT_INTERNAL_H
 #define WINRESCUE_REPORT_INTERNAL_H
 
+#include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "winrescue/model.h"
-
-/* Only a recovery password's Key ID leads to a 48-digit key in a key export
- * (AD, Entra ID, MBAM, BitLockerKeys.csv); the other protectors' IDs do not. */
-static inline bool wr_protector_has_recovery_key_id(const struct wr_protector *p)
-{
-	return p->type && strcmp(p->type, "recovery_password") == 0 && p->key_id[0];
-}
 
 /* Like lsblk: binary units, one decimal unless it is zero ("931.5G", "100M"). */
 char *wr_human_size(uint64_t bytes);
