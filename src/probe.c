@@ -195,6 +195,31 @@ static blkid_partlist partitions_of(blkid_probe pr)
 	return blkid_probe_get_partitions(pr);
 }
 
+static bool gpt_header_at(int fd, off_t offset)
+{
+	char sig[8];
+	return pread(fd, sig, sizeof(sig), offset) == (ssize_t)sizeof(sig) &&
+	       !memcmp(sig, "EFI PART", sizeof(sig));
+}
+
+/* An image of a 4096-byte-sector drive (4Kn) has its GPT header in sector 1 of
+ * 4096 bytes; libblkid reads an image file with 512-byte sectors unless told. */
+static bool gpt_4kn(int fd)
+{
+	return !gpt_header_at(fd, 512) && gpt_header_at(fd, 4096);
+}
+
+static blkid_probe probe_4kn(int fd)
+{
+	blkid_probe pr = blkid_new_probe();
+	if (pr && (blkid_probe_set_device(pr, fd, 0, 0) != 0 ||
+		   blkid_probe_set_sectorsize(pr, 4096) != 0)) {
+		blkid_free_probe(pr);
+		pr = NULL;
+	}
+	return pr;
+}
+
 int wr_probe_target(struct wr_report *rep, const char *target, char **err)
 {
 	struct stat st;
@@ -219,12 +244,19 @@ int wr_probe_target(struct wr_report *rep, const char *target, char **err)
 	uint64_t size = (uint64_t)blkid_probe_get_size(pr);
 	blkid_partlist parts = partitions_of(pr);
 	int n = parts ? blkid_partlist_numof_partitions(parts) : 0;
+	if (n <= 0 && S_ISREG(st.st_mode) && gpt_4kn(fd)) {
+		blkid_free_probe(pr);
+		pr = probe_4kn(fd);
+		parts = pr ? partitions_of(pr) : NULL;
+		n = parts ? blkid_partlist_numof_partitions(parts) : 0;
+	}
 	for (int i = 0; i < n; i++)
 		add_partition(rep, target, fd, blkid_partlist_get_partition(parts, i),
 			S_ISBLK(st.st_mode));
 	if (n <= 0)
 		add_whole(rep, target, fd, size);
-	blkid_free_probe(pr);
+	if (pr)
+		blkid_free_probe(pr);
 	close(fd);
 	return 0;
 }
