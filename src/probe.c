@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "winrescue/log.h"
+#include "winrescue/mdraid.h"
+#include "winrescue/storage.h"
 #include "winrescue/util.h"
 
 static char *read_line_file(const char *path)
@@ -220,6 +222,39 @@ static blkid_probe probe_4kn(int fd)
 	return pr;
 }
 
+static const char *raid_words(const char *type)
+{
+	if (!strcmp(type, "isw_raid_member"))
+		return "an Intel RST (IMSM) RAID set";
+	if (!strcmp(type, "ddf_raid_member"))
+		return "a DDF RAID set";
+	return "a software RAID set";
+}
+
+/* A RAID member is reported, never opened for writing: writing one half of a
+ * mirror behind the set's back would corrupt it. The set is examined on its md
+ * device when mdadm assembled it; otherwise nothing of it can be read. */
+static void add_raid_member(struct wr_report *rep, const char *target, const char *type,
+			    bool is_blockdev)
+{
+	struct wr_volume *vol = wr_report_add_volume(rep);
+	vol->device = wr_xstrdup(target);
+	vol->fs_type = wr_xstrdup(type);
+	const char *slash = strrchr(target, '/');
+	char *set = is_blockdev ? wr_mdraid_holder("/sys", slash ? slash + 1 : target) : NULL;
+	if (set) {
+		vol->status = WR_VOL_NOT_WINDOWS;
+		wr_set_message(&vol->message, "member of RAID set %s: not written (the set is "
+			"examined as /dev/%s)", set, set);
+	} else {
+		vol->status = WR_VOL_ERROR;
+		wr_set_message(&vol->message, "member of %s that is not assembled: not written, "
+			"not examined (on the rescue stick mdadm assembles such sets; here run "
+			"mdadm --assemble --scan and give the md device)", raid_words(type));
+	}
+	free(set);
+}
+
 int wr_probe_target(struct wr_report *rep, const char *target, char **err)
 {
 	struct stat st;
@@ -240,6 +275,14 @@ int wr_probe_target(struct wr_report *rep, const char *target, char **err)
 		if (fd >= 0)
 			close(fd);
 		return -e;
+	}
+	char *member = wr_storage_raid_member(target);
+	if (member) {
+		add_raid_member(rep, target, member, S_ISBLK(st.st_mode));
+		free(member);
+		blkid_free_probe(pr);
+		close(fd);
+		return 0;
 	}
 	uint64_t size = (uint64_t)blkid_probe_get_size(pr);
 	blkid_partlist parts = partitions_of(pr);
@@ -263,7 +306,8 @@ int wr_probe_target(struct wr_report *rep, const char *target, char **err)
 
 static bool skip_block_device(const char *name)
 {
-	static const char *const skipped[] = { "ram", "zram", "dm-", "sr", "fd", "md", NULL };
+	/* md devices are assembled RAID sets (their containers have size 0). */
+	static const char *const skipped[] = { "ram", "zram", "dm-", "sr", "fd", NULL };
 	for (const char *const *p = skipped; *p; p++)
 		if (!strncmp(name, *p, strlen(*p)))
 			return true;

@@ -262,6 +262,20 @@ static const char *raid_kind(const char *type)
 	return "a RAID set";
 }
 
+static void degraded_note(struct wr_storage *st, const struct wr_storage_disk *d,
+			  const char *sysfs_root)
+{
+	char *dir = wr_xasprintf("%s/class/block/%s/md", sysfs_root, d->name);
+	char *degraded = attr(dir, "degraded");
+	int missing = degraded ? atoi(degraded) : 0;
+	if (missing > 0)
+		add_note(st, wr_xasprintf("RAID set %s is degraded: %d member%s missing. winrescue "
+			"works on what is there; the firmware or Windows rebuilds the set later.",
+			d->name, missing, missing == 1 ? "" : "s"));
+	free(degraded);
+	free(dir);
+}
+
 static void disk_notes(struct wr_storage *st)
 {
 	if (!st->ndisks)
@@ -289,6 +303,9 @@ struct wr_storage *wr_storage_examine(const char *sysfs_root, const char *dev_ro
 	for (size_t i = 0; i < st->ncontrollers; i++)
 		controller_notes(st, &st->controllers[i]);
 	disk_notes(st);
+	for (size_t i = 0; i < st->ndisks; i++)
+		if (!strcmp(st->disks[i].transport, "md"))
+			degraded_note(st, &st->disks[i], sysfs_root);
 	return st;
 }
 

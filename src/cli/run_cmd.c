@@ -11,6 +11,7 @@
 #include "winrescue/bootstore.h"
 #include "winrescue/log.h"
 #include "winrescue/mapping.h"
+#include "winrescue/mdraid.h"
 #include "winrescue/ntfsvol.h"
 #include "winrescue/machine.h"
 #include "winrescue/outfile.h"
@@ -145,13 +146,28 @@ static void say_on_stderr(void *ctx, const char *text)
 /* The whole machine (no targets given): slow controllers (SAS, USB) may still be
  * adding disks, so discovery waits until the list has been stable for 3 s (at most
  * 30 s). Given targets are looked at as they are. */
-static struct wr_storage *examine_storage(const struct cli *cli)
+static struct wr_storage *examine_storage(const struct cli *cli, bool writes)
 {
 	bool settled = true;
 	double waited = -1;
 	if (!cli->ntargets)
 		waited = wr_storage_settle("/sys", 3000, 30000, say_on_stderr, NULL, &settled);
 	struct wr_storage *st = wr_storage_examine("/sys", cli->ntargets ? NULL : "/dev");
+	/* Software RAID sets are assembled before the scan, read-write only for a fix. */
+	if (!cli->ntargets && wr_mdraid_members_present(st)) {
+		say_on_stderr(NULL, writes ? "assembling software RAID sets (mdadm)" :
+			"assembling software RAID sets read-only (mdadm)");
+		char *out = NULL;
+		int rc = wr_mdraid_assemble(writes, &out);
+		wr_storage_free(st);
+		st = wr_storage_examine("/sys", "/dev");
+		if (rc) {
+			char **note = wr_array_grow(&st->notes, &st->nnotes, sizeof(char *));
+			*note = wr_xasprintf("mdadm could not assemble every RAID set (exit %d): %s",
+				rc, out && *out ? out : "no message");
+		}
+		free(out);
+	}
 	st->settle_seconds = waited;
 	st->settled = settled;
 	return st;
@@ -229,7 +245,7 @@ int cli_run(struct cli *cli)
 	};
 	if (guided)
 		cli_guided_callbacks(&opts);
-	rep.storage = examine_storage(cli);
+	rep.storage = examine_storage(cli, fix && !cli->dry_run);
 	enum wr_result result = wr_run(&rep, cli->targets, cli->ntargets, &opts);
 	wr_signal_reraise();    /* a signal stopped the run: end by it (mapping.h) */
 	if (guided && interactive) {

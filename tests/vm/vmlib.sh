@@ -12,6 +12,7 @@ VM_SPECS=$WR_SOURCE/tests/tools/specs
 . "$WR_SOURCE/tests/tools/fixtures.sh"
 # Where wr_make_windows_disk (tests/tools/fixtures.sh) puts the Windows volume (MiB):
 # after the 1 MiB gap, the 100 MiB ESP and the 16 MiB MSR.
+# VM_DISK (default $VM_TMP/disk.img) is the disk image the checks below read.
 VM_WIN_START=117 VM_WIN_MIB=160
 VM_STICK_OFFSET=1048576 # the stick's FAT partition starts at 1 MiB
 
@@ -61,10 +62,13 @@ vm_make_stick() {
 
 # vm_boot FIRMWARE BUS DIALOG LIMIT [MEDIUM]: boots MEDIUM (usb: the stick
 # $VM_TMP/stick.img; iso: the built winrescue.iso as a CD; net: PXE from the built
-# netboot/ folder, Secure Boot chain shimx64.efi -> grubx64.efi) with the Windows disk
-# ($VM_TMP/disk.img) on BUS (nvme, ahci, virtio) under FIRMWARE (uefi-sb: OVMF with
-# Secure Boot on and Microsoft's keys; bios: SeaBIOS), then runs DIALOG over the
-# serial console (see qemu-drive.exp).
+# netboot/ folder, Secure Boot chain shimx64.efi -> grubx64.efi; kernel: the built
+# kernel and initramfs given to qemu directly, command line "... $VM_APPEND", with the
+# stick attached for its settings and reports) with the Windows disk
+# ($VM_TMP/disk.img) on BUS (nvme, ahci, virtio; none: no such disk) under FIRMWARE
+# (uefi-sb: OVMF with Secure Boot on and Microsoft's keys; bios: SeaBIOS), then runs
+# DIALOG over the serial console (see qemu-drive.exp). $VM_EXTRA: more qemu
+# arguments (more disks and controllers), split at blanks.
 vm_boot() {
 	fw=$1 bus=$2 dialog=$3 limit=$4 medium=${5:-usb}
 	# signal=off: a Ctrl-C typed on the console goes to the guest, not to qemu.
@@ -81,9 +85,9 @@ vm_boot() {
 	*) vm_fail "unknown firmware $fw" ;;
 	esac
 	case $medium in
-	usb) set -- "$@" -device qemu-xhci \
+	usb | kernel) set -- "$@" -device qemu-xhci \
 		-drive if=none,id=stick,format=raw,file="$VM_TMP/stick.img" \
-		-device usb-storage,drive=stick,bootindex=0 ;;
+		-device usb-storage,drive=stick$([ "$medium" = kernel ] || echo ,bootindex=0) ;;
 	iso) set -- "$@" -drive if=none,id=cd,format=raw,readonly=on,file="$WR_IMAGE/winrescue.iso" \
 		-device ide-cd,drive=cd,bus=ide.1,bootindex=0 ;;
 	# romfile= leaves out qemu's iPXE option ROM: the firmware's own PXE loads shim.
@@ -91,9 +95,14 @@ vm_boot() {
 		-device virtio-net-pci,netdev=net0,bootindex=0,romfile= ;;
 	*) vm_fail "unknown boot medium $medium" ;;
 	esac
+	[ "$medium" != kernel ] || set -- "$@" -kernel "$WR_IMAGE/netboot/vmlinuz" \
+		-initrd "$WR_IMAGE/initrd.img" -append "quiet panic=10 console=ttyS0,115200 ${VM_APPEND:-}"
 	# VM_DISK_OPTS: more -drive options for the Windows disk (e.g. throttling).
-	set -- "$@" -drive if=none,id=win,format=raw,file="$VM_TMP/disk.img"${VM_DISK_OPTS:+,$VM_DISK_OPTS}
+	[ "$bus" = none ] || set -- "$@" -drive if=none,id=win,format=raw,file="$VM_TMP/disk.img"${VM_DISK_OPTS:+,$VM_DISK_OPTS}
+	# shellcheck disable=SC2086
+	set -- "$@" ${VM_EXTRA:-}
 	case $bus in
+	none) ;;
 	nvme) set -- "$@" -device nvme,drive=win,serial=WRTEST0001 ;;
 	ahci) set -- "$@" -device ide-hd,drive=win,bus=ide.0 ;;
 	virtio) set -- "$@" -device virtio-blk-pci,drive=win ;;
@@ -120,7 +129,7 @@ vm_keep_console() {
 
 # The Windows volume of the disk, as an NTFS image in $VM_TMP/vol.img.
 vm_windows_volume() {
-	dd if="$VM_TMP/disk.img" of="$VM_TMP/vol.img" bs=1M skip="$VM_WIN_START" \
+	dd if="${VM_DISK:-$VM_TMP/disk.img}" of="$VM_TMP/vol.img" bs=1M skip="$VM_WIN_START" \
 		count="$VM_WIN_MIB" status=none
 }
 
@@ -153,7 +162,7 @@ vm_expected_deletions() {
 # vm_windows_snapshot NAME: the disk's hash, the Windows volume's listing and the
 # CrowdStrike folder's sums, in $VM_TMP/NAME.*
 vm_windows_snapshot() {
-	sha256sum "$VM_TMP/disk.img" | cut -d' ' -f1 >"$VM_TMP/$1.disk"
+	sha256sum "${VM_DISK:-$VM_TMP/disk.img}" | cut -d' ' -f1 >"$VM_TMP/$1.disk"
 	vm_windows_volume
 	vm_ntfs_listing >"$VM_TMP/$1.list"
 	grep -q '/Windows/System32/ntoskrnl.exe' "$VM_TMP/$1.list" ||
