@@ -191,10 +191,24 @@ int wr_ntfs_flush(struct wr_ntfs *nv)
 
 /* ---- lookups ------------------------------------------------------------ */
 
-static enum wr_entry_kind inode_kind(const ntfs_inode *ni)
+#define WR_REPARSE_TAG_WOF 0x80000017u
+
+static bool is_wof(ntfs_inode *ni)
 {
+	s64 size = 0;
+	u8 *data = ntfs_attr_readall(ni, AT_REPARSE_POINT, AT_UNNAMED, 0, &size);
+	bool wof = data && size >= 4 &&
+		   (u32)(data[0] | data[1] << 8 | data[2] << 16 | (u32)data[3] << 24) ==
+		   WR_REPARSE_TAG_WOF;
+	free(data);
+	return wof;
+}
+
+static enum wr_entry_kind inode_kind(ntfs_inode *ni)
+{
+	bool dir = ni->mrec->flags & MFT_RECORD_IS_DIRECTORY;
 	if (ni->flags & FILE_ATTR_REPARSE_POINT)
-		return WR_ENTRY_REPARSE;
+		return !dir && is_wof(ni) ? WR_ENTRY_WOF : WR_ENTRY_REPARSE;
 	if (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY)
 		return WR_ENTRY_DIR;
 	return WR_ENTRY_FILE;

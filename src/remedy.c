@@ -89,12 +89,17 @@ static int list_channel_files(struct wr_ntfs *nv, uint64_t *dir, struct wr_entry
 static int is_channel_file(struct wr_ntfs *nv, const struct wr_entry *e)
 {
 	enum wr_entry_kind kind = e->kind;
-	int rc = kind == WR_ENTRY_FILE ? wr_ntfs_kind(nv, e->mref, &kind) : 0;
+	int rc = kind == WR_ENTRY_FILE || kind == WR_ENTRY_REPARSE ?
+		 wr_ntfs_kind(nv, e->mref, &kind) : 0;
 	if (rc)
 		return rc;
-	if (kind != WR_ENTRY_FILE)
+	if (kind == WR_ENTRY_WOF)
+		wr_log(WR_LOG_WARN, "%s\\%s is compressed by Windows (WOF, compact /EXE); Windows "
+		       "loads it like any file. winrescue cannot decompress it for a backup: it is "
+		       "kept unless --no-backup is given", WR_CS_DIR, e->name);
+	else if (kind != WR_ENTRY_FILE)
 		wr_log(WR_LOG_INFO, "%s\\%s is not a regular file: left alone", WR_CS_DIR, e->name);
-	return kind == WR_ENTRY_FILE;
+	return kind == WR_ENTRY_FILE || kind == WR_ENTRY_WOF;
 }
 
 int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
@@ -158,7 +163,15 @@ static int back_up(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file 
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
-	int rc = wr_ntfs_read_all(nv, e->mref, WR_MAX_READ, &data, &len);
+	enum wr_entry_kind kind = WR_ENTRY_FILE;
+	int rc = wr_ntfs_kind(nv, e->mref, &kind);
+	if (!rc && kind == WR_ENTRY_WOF) {
+		fail(f, "compressed by Windows (WOF): winrescue cannot decompress it to back it "
+		     "up; not deleted (--no-backup deletes it without a backup)", -ENOTSUP);
+		return -ENOTSUP;
+	}
+	if (!rc)
+		rc = wr_ntfs_read_all(nv, e->mref, WR_MAX_READ, &data, &len);
 	if (rc) {
 		fail(f, "cannot read the file to back it up; not deleted", rc);
 		return rc;

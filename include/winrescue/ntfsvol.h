@@ -37,7 +37,9 @@ int wr_ntfs_set_dirty(struct wr_ntfs *nv, bool dirty);
  * flag and the changes it covers). Returns 0 or -errno. */
 int wr_ntfs_flush(struct wr_ntfs *nv);
 
-enum wr_entry_kind { WR_ENTRY_FILE, WR_ENTRY_DIR, WR_ENTRY_REPARSE, WR_ENTRY_OTHER };
+/* WR_ENTRY_WOF: a file compressed by Windows' WOF (compact /EXE): a reparse
+ * point to libntfs-3g, an ordinary file to Windows, which loads it. */
+enum wr_entry_kind { WR_ENTRY_FILE, WR_ENTRY_DIR, WR_ENTRY_REPARSE, WR_ENTRY_OTHER, WR_ENTRY_WOF };
 
 struct wr_entry {
 	char *name;            /* UTF-8 long name */

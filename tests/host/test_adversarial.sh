@@ -238,6 +238,32 @@ expect_rc "keys file of 32 MiB of blank lines: scan" 4
 if [ "$(tail -n1 "$T/rss")" -lt 65536 ]; then echo "ok: peak memory $(tail -n1 "$T/rss") KiB (< 64 MiB)"
 else fail "keys file of blank lines: peak memory $(tail -n1 "$T/rss") KiB"; fi
 
+# ---- 10. a channel file compressed by Windows (WOF, compact /EXE) -----------
+# Written through ntfs-3g: an empty file, a WofCompressedData stream, and the
+# WOF reparse point (tag 0x80000017, provider 2 = file, XPRESS4K).
+if command -v setfattr >/dev/null; then
+	cp --sparse=always "$T/pristine.img" "$T/wof.img"
+	ntfs-3g "$T/wof.img" "$T/mnt"
+	wof="$T/mnt/$CS/C-00000291-00000000-00000040.sys"
+	: >"$wof"
+	setfattr -n user.WofCompressedData -v 0xAAAAAAAA0102 "$wof"
+	setfattr -n system.ntfs_reparse_data -v 0x170000801000000001000000020000000100000000000000 "$wof"
+	umount "$T/mnt"
+	run_bounded scan --json "$T/wof.img"
+	expect_rc "WOF-compressed channel file: scan" 4
+	[ "$(jq '[.volumes[].files[]] | length' "$T/out")" -eq 2 ] && echo "ok: the WOF file is listed" ||
+		fail "the WOF-compressed file is not listed"
+	run_bounded fix --yes --backup-dir "$T/wofbk" --json "$T/wof.img"
+	expect_rc "WOF-compressed channel file, with backups: the fix says it is kept" 8
+	[ "$(channel_files "$T/wof.img")" -eq 1 ] && grep -q 'WOF' "$T/out" &&
+		echo "ok: the WOF file is kept, with the reason" || fail "WOF with backups: not kept or not said"
+	run_bounded fix --yes --no-backup --json "$T/wof.img"
+	expect_rc "WOF-compressed channel file, --no-backup: deleted" 1
+	[ "$(channel_files "$T/wof.img")" -eq 0 ] || fail "WOF --no-backup: the file is still there"
+else
+	echo "skipped (WOF-compressed file): setfattr (package attr) is not installed"
+fi
+
 # ---- 11. a fix that deletes nothing leaves the dirty flag as it was ---------
 fresh
 mkdir -p "$T/full"
