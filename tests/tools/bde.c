@@ -2,6 +2,7 @@
  * userspace device (the code under test), for differential tests against dislocker:
  *
  *   wr-bde cat   IMG KEY OUT     writes the whole plaintext view to OUT (- for stdout)
+ *   wr-bde check IMG KEY         unwraps the volume key only (exit 0 when KEY opens it)
  *   wr-bde write IMG KEY PLAIN   stores PLAIN (same size) as the volume's plaintext;
  *                                sectors of the reserved areas must be zero in PLAIN
  *                                and are skipped
@@ -129,15 +130,16 @@ static int store(int fd, struct wr_bde *bde, const char *plain)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5 || (strcmp(argv[1], "cat") && strcmp(argv[1], "write")))
-		return fail("usage: wr-bde cat|write IMG KEY OUT|PLAIN");
+	bool check = argc == 4 && !strcmp(argv[1], "check");
+	if (!check && (argc != 5 || (strcmp(argv[1], "cat") && strcmp(argv[1], "write"))))
+		return fail("usage: wr-bde cat|write IMG KEY OUT|PLAIN, or wr-bde check IMG KEY");
 	bool write = !strcmp(argv[1], "write");
 	int fd = open(argv[2], write ? O_RDWR : O_RDONLY);
 	struct wr_bde *bde = NULL;
 	if (fd < 0)
 		return fail(strerror(errno));
 	int rc = open_volume(fd, argv[3], &bde);
-	if (!rc)
+	if (!rc && !check)
 		rc = write ? store(fd, bde, argv[4]) : cat(fd, bde, argv[4]);
 	if (write && !rc && fsync(fd))
 		rc = fail(strerror(errno));
