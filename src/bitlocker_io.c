@@ -78,7 +78,7 @@ static enum region locate(const struct wr_bde *b, uint64_t p, uint64_t *phys)
 	uint64_t off[4], len[4];
 	if (p < b->l.header_size) {
 		*phys = b->l.header_offset + p;
-		return REGION_CRYPT;
+		return b->mode == MODE_PLAIN ? REGION_PLAIN : REGION_CRYPT;
 	}
 	reserved(&b->l, off, len);
 	for (int i = 0; i < 4; i++)

@@ -231,12 +231,42 @@ static void test_hostile_layouts_refused(void **state)
 	assert_int_equal(wr_bde_new(&good, 8 << 20, key, 32, &b, NULL), -ENOTSUP);
 }
 
+/* A decrypted volume (BitLocker off, metadata kept): plaintext everywhere, the NTFS
+ * header still at its moved place, the reserved areas still zeros. */
+static void test_decrypted_volume_is_plaintext(void **state)
+{
+	(void)state;
+	struct wr_fve_layout l = {
+		.header_offset = 1 << 20, .header_size = 8192, .encrypted_size = 8 << 20,
+		.metadata_offset = { 2 << 20, 3 << 20, 4 << 20 }, .sector_size = 512,
+		.method = 0x8004, .curr_state = 1, .next_state = 1,
+	};
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	int fd = fileno(f);
+	assert_int_equal(ftruncate(fd, 8 << 20), 0);
+	struct wr_bde *b = NULL;
+	assert_int_equal(wr_bde_new(&l, 8 << 20, NULL, 0, &b, NULL), 0);
+	uint8_t buf[1024], raw[1024];
+	fill(buf, sizeof(buf), 3);
+	assert_int_equal(wr_bde_pwrite(b, fd, 0, buf, sizeof(buf), 0), 0);
+	assert_int_equal(pread(fd, raw, sizeof(raw), 1 << 20), (ssize_t)sizeof(raw));
+	assert_memory_equal(buf, raw, sizeof(raw));
+	assert_int_equal(wr_bde_pwrite(b, fd, 0, buf, sizeof(buf), 5 << 20), 0);
+	assert_int_equal(pread(fd, raw, sizeof(raw), 5 << 20), (ssize_t)sizeof(raw));
+	assert_memory_equal(buf, raw, sizeof(raw));
+	assert_int_equal(wr_bde_pwrite(b, fd, 0, buf, sizeof(buf), 3 << 20), -EPERM);
+	wr_bde_free(b);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plaintext_equals_libcryptsetups_mapping),
 		cmocka_unit_test(test_write_round_trips),
 		cmocka_unit_test(test_hostile_layouts_refused),
+		cmocka_unit_test(test_decrypted_volume_is_plaintext),
 	};
 	return cmocka_run_group_tests(tests, images_setup, images_teardown);
 }
