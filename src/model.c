@@ -201,6 +201,19 @@ const char *wr_encryption_name(enum wr_encryption e)
 	return e == WR_ENC_BITLOCKER ? "bitlocker" : "none";
 }
 
+const char *wr_conversion_name(enum wr_conversion c)
+{
+	static const char *const n[] = { "complete", "encrypting", "decrypting", "paused",
+		"partial", "decrypted" };
+	return n[c];
+}
+
+const char *wr_unlock_path_name(enum wr_unlock_path p)
+{
+	static const char *const n[] = { NULL, "dm-crypt", "userspace" };
+	return n[p];
+}
+
 const char *wr_state_name(unsigned state)
 {
 	if (state & WR_STATE_HIBERNATED) return "hibernated";

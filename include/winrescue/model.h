@@ -85,6 +85,14 @@ struct wr_protector {
 	char key_id[37];       /* GUID, upper case, no braces; "" when it has none */
 };
 
+/* Where BitLocker's conversion of the volume stands (docs/report.md). */
+enum wr_conversion {
+	WR_CONVERSION_COMPLETE, WR_CONVERSION_ENCRYPTING, WR_CONVERSION_DECRYPTING,
+	WR_CONVERSION_PAUSED, WR_CONVERSION_PARTIAL, WR_CONVERSION_DECRYPTED,
+};
+/* How an unlocked volume is read: none (not opened), dm-crypt or userspace. */
+enum wr_unlock_path { WR_VIA_NONE, WR_VIA_DM_CRYPT, WR_VIA_USERSPACE };
+
 struct wr_bitlocker {
 	struct wr_protector *protectors;
 	size_t nprotectors;
@@ -93,6 +101,10 @@ struct wr_bitlocker {
 	enum wr_protector_type unlocked_with;   /* what opened it; NONE when not opened */
 	char *unlocked_key_id; /* Key ID of the protector that opened it (never the key) */
 	char *open_error;      /* why it could not be opened, NULL when it was */
+	enum wr_unlock_path unlocked_via;
+	bool suspended;        /* a clear-key protector: opens without a key */
+	enum wr_conversion conversion;
+	int encrypted_percent; /* converted share, -1 when unknown */
 };
 
 /* Read-only facts from the Windows volume's SYSTEM hive (src/wininfo.c). */
@@ -248,6 +260,10 @@ bool wr_protector_has_recovery_key_id(const struct wr_protector *p);
 /* The Key ID of the volume's first recovery password protector, NULL when none. */
 const char *wr_volume_recovery_key_id(const struct wr_volume *v);
 
+/* "complete", "encrypting", "decrypting", "paused", "partial", "decrypted". */
+const char *wr_conversion_name(enum wr_conversion c);
+/* "dm-crypt", "userspace"; NULL for WR_VIA_NONE. */
+const char *wr_unlock_path_name(enum wr_unlock_path p);
 /* The most telling single state word: "hibernated", "fast_startup",
  * "unclean_journal", "dirty" or "clean". */
 const char *wr_state_name(unsigned state);

@@ -1,0 +1,144 @@
+#include "winrescue/bitlocker_user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "winrescue/util.h"
+
+/* Conversion states of the FVE metadata block header. */
+#define STATE_DECRYPTED 1
+#define STATE_SWITCHING_LOGGED 2    /* converting, with a conversion log: in flux */
+#define STATE_PAUSED 3
+#define STATE_ENCRYPTED 4
+#define STATE_SWITCHING 5
+
+struct fd_at { int fd; uint64_t offset; };
+
+static int read_at(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const struct fd_at *f = ctx;
+	if (off > UINT64_MAX - f->offset)
+		return -EIO;
+	ssize_t n = pread(f->fd, buf, len, (off_t)(f->offset + off));
+	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}
+
+static uint64_t size_of(int fd)
+{
+	struct stat st;
+	uint64_t size = 0;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, &size) < 0 ? 0 : size;
+	return (uint64_t)st.st_size;
+}
+
+int wr_fve_volume_read(const char *path, uint64_t offset, uint64_t size,
+		       struct wr_fve_volume *v, char **errmsg)
+{
+	memset(v, 0, sizeof(*v));
+	struct fd_at f = { open(path, O_RDONLY | O_CLOEXEC), offset };
+	if (f.fd < 0) {
+		int rc = -errno;
+		wr_set_message(errmsg, "cannot read %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	uint64_t total = size_of(f.fd);
+	v->size = size ? size : total > offset ? total - offset : 0;
+	int rc = wr_fve_read(read_at, &f, &v->info, errmsg);
+	if (!rc) {
+		v->block = wr_fve_valid_block(read_at, &f, &v->info, &v->block_len);
+		rc = v->block ? wr_fve_block_layout(v->block, v->block_len, &v->info, &v->layout)
+			: -EINVAL;
+		if (rc)
+			wr_set_message(errmsg, "BitLocker metadata names no place for the NTFS header");
+	}
+	close(f.fd);
+	if (rc)
+		wr_fve_volume_release(v);
+	return rc;
+}
+
+void wr_fve_volume_release(struct wr_fve_volume *v)
+{
+	free(v->block);
+	v->block = NULL;
+}
+
+bool wr_fve_volume_suspended(const struct wr_fve_volume *v)
+{
+	for (size_t i = 0; i < v->info.nprotectors; i++)
+		if (v->info.protectors[i].protection == WR_FVE_PROT_CLEAR_KEY)
+			return true;
+	return false;
+}
+
+bool wr_fve_volume_decrypted(const struct wr_fve_volume *v)
+{
+	return v->layout.curr_state == STATE_DECRYPTED && v->layout.next_state == STATE_DECRYPTED;
+}
+
+enum wr_conversion wr_fve_volume_conversion(const struct wr_fve_volume *v, int *percent)
+{
+	const struct wr_fve_layout *l = &v->layout;
+	uint64_t done = l->encrypted_size < v->size ? l->encrypted_size : v->size;
+	*percent = v->size ? (int)(done * 100 / v->size) : -1;
+	if (v->info.eow) {
+		*percent = -1;
+		return wr_fve_volume_suspended(v) ? WR_CONVERSION_PARTIAL : WR_CONVERSION_ENCRYPTING;
+	}
+	if (wr_fve_volume_decrypted(v)) {
+		*percent = 0;
+		return WR_CONVERSION_DECRYPTED;
+	}
+	if (l->curr_state == STATE_PAUSED)
+		return WR_CONVERSION_PAUSED;
+	if (l->curr_state == STATE_SWITCHING || l->curr_state == STATE_SWITCHING_LOGGED)
+		return l->next_state == STATE_DECRYPTED ? WR_CONVERSION_DECRYPTING
+			: WR_CONVERSION_ENCRYPTING;
+	if (l->curr_state == STATE_ENCRYPTED && l->next_state == STATE_ENCRYPTED)
+		return WR_CONVERSION_COMPLETE;
+	return WR_CONVERSION_PARTIAL;
+}
+
+const char *wr_fve_volume_refusal(const struct wr_fve_volume *v, bool read_write)
+{
+	const struct wr_fve_layout *l = &v->layout;
+	if (v->info.eow)
+		return "BitLocker encrypt-on-write volume (a conversion Windows has not finished): "
+		       "winrescue cannot yet tell its converted regions from the others, so it "
+		       "neither reads nor writes it; let Windows finish the conversion, or unlock "
+		       "it from Windows (WinPE)";
+	if (v->info.togo)
+		return "BitLocker To Go volume (a removable drive, FAT inside): not a Windows "
+		       "system volume, left alone";
+	bool known = l->curr_state == STATE_DECRYPTED || l->curr_state == STATE_PAUSED ||
+		     l->curr_state == STATE_ENCRYPTED || l->curr_state == STATE_SWITCHING ||
+		     l->curr_state == STATE_SWITCHING_LOGGED;
+	if (!known)
+		return "BitLocker metadata has a conversion state winrescue does not know";
+	if (read_write && l->curr_state == STATE_SWITCHING_LOGGED)
+		return "BitLocker was converting this volume when it stopped (a conversion log is "
+		       "pending): the sectors near the converted boundary cannot be placed with "
+		       "certainty, so it is only read; let Windows finish the conversion first";
+	return NULL;
+}
+
+int wr_fve_volume_unwrap(const struct wr_fve_volume *v, const struct wr_fve_secret *secret,
+			 uint8_t key[WR_FVE_MAX_KEY], size_t *key_len)
+{
+	return wr_fve_unwrap(v->block, v->block_len, secret, key, key_len);
+}
+
+int wr_fve_volume_device(const struct wr_fve_volume *v, const uint8_t *key, size_t key_len,
+			 struct wr_bde **out, char **errmsg)
+{
+	return wr_bde_new(&v->layout, v->size, key, key_len, out, errmsg);
+}
