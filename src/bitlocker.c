@@ -9,6 +9,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "winrescue/bitlocker_user.h"
+#include "winrescue/blockdev.h"
 #include "winrescue/log.h"
 #include "winrescue/loopdev.h"
 #include "winrescue/mapping.h"
@@ -21,6 +23,7 @@ struct wr_unlocked {
 	int loop_fd;           /* our loop device, -1 when none */
 	int slot;              /* mapping slot (mapping.h), -1 when not active */
 	char *path;            /* /dev/mapper/<name> */
+	struct wr_bde *bde;    /* the userspace device instead of a mapping, or NULL */
 };
 
 static unsigned long derivations;
@@ -44,6 +47,7 @@ static void session_free(struct wr_unlocked *u)
 		crypt_free(u->cd);
 	if (u->loop_fd >= 0)
 		close(u->loop_fd);
+	wr_bde_free(u->bde);
 	free(u->path);
 	free(u);
 }
@@ -108,6 +112,8 @@ struct unlock {
 	size_t vk_len;
 	enum wr_protector_type opened_with;
 	const char *opened_key_id;   /* its protector's Key ID, NULL when not known */
+	struct wr_fve_volume fv;     /* winrescue's own reading of the metadata */
+	bool own_keys;               /* check keys with it (libcryptsetup refused the volume) */
 };
 
 /* One key derivation: asks libcryptsetup for the volume key with this secret.
@@ -118,7 +124,9 @@ static int check_secret(void *ctx, const char *secret, size_t len, enum wr_prote
 	struct unlock *s = ctx;
 	derivations++;
 	s->vk_len = sizeof(s->vk);
-	int r = crypt_volume_key_get(s->u->cd, CRYPT_ANY_SLOT, (char *)s->vk, &s->vk_len, secret, len);
+	int r = s->own_keys || wr_bitlocker_user_prefers_own(type, secret, len)
+		? wr_bitlocker_user_check(&s->fv, type, secret, len, s->vk, &s->vk_len)
+		: crypt_volume_key_get(s->u->cd, CRYPT_ANY_SLOT, (char *)s->vk, &s->vk_len, secret, len);
 	if (r >= 0) {
 		s->opened_with = type;
 		s->opened_key_id = key_id;
@@ -235,8 +243,100 @@ static int activate(struct unlock *s, bool rw)
 	return 0;
 }
 
+/* ------------------------------------------------------------- the path */
+
+/* libcryptsetup's session for the key check (and dm-crypt); without one (it refuses
+ * the volume, or no loop device) winrescue's own key path checks the keys. */
+static int key_session(struct unlock *s, bool rw, bool *dm, bool dm_forced)
+{
+	int rc = session_open(s->vol, rw && *dm, &s->u);
+	if (!rc || dm_forced)
+		return rc;
+	*dm = false;
+	wr_log(WR_LOG_INFO, "%s: %s; winrescue checks the keys itself", s->vol->device,
+	       s->vol->bitlocker.open_error);
+	free(s->vol->bitlocker.open_error);
+	s->vol->bitlocker.open_error = NULL;
+	s->u = wr_xcalloc(1, sizeof(*s->u));
+	s->u->loop_fd = -1;
+	s->u->slot = -1;
+	s->own_keys = true;
+	return 0;
+}
+
+/* A suspended volume's clear key, a decrypted volume's none, or the key search. */
+static int volume_key(struct unlock *s, const struct wr_keysource *ks)
+{
+	struct wr_bitlocker *bl = &s->vol->bitlocker;
+	if (bl->conversion == WR_CONVERSION_DECRYPTED) {
+		s->vk_len = 0;
+		return 0;
+	}
+	if (bl->suspended) {
+		s->vk_len = sizeof(s->vk);
+		s->opened_with = WR_PROTECTOR_CLEAR_KEY;
+		if (!wr_bitlocker_user_check(&s->fv, WR_PROTECTOR_CLEAR_KEY, NULL, 0, s->vk, &s->vk_len))
+			return 0;
+		wr_set_message(&bl->open_error, "BitLocker is suspended, but its clear key does "
+			       "not open the volume (damaged metadata?)");
+		return -EINVAL;
+	}
+	if (!ks) {
+		wr_set_message(&bl->open_error, "no key for this volume");
+		return -EPERM;
+	}
+	return find_key(s, ks);
+}
+
+/* dm-crypt when asked, or (auto) when device-mapper is here and libcryptsetup maps
+ * this kind; the userspace device otherwise. */
+static bool use_dm(const struct unlock *s, enum wr_bitlocker_io io)
+{
+	if (io != WR_BITLOCKER_IO_AUTO)
+		return io == WR_BITLOCKER_IO_DM;
+	char *why = device_mapper_missing();
+	free(why);
+	return !why && wr_bitlocker_user_dm_kind(&s->fv);
+}
+
+static int open_userspace(struct unlock *s, bool rw)
+{
+	int rc = wr_bitlocker_user_open(s->vol, &s->fv, s->vk, s->vk_len, rw, &s->u->bde);
+	if (!rc) {
+		s->vol->bitlocker.unlocked_with = s->opened_with;
+		wr_log(WR_LOG_INFO, "%s opened %s through the userspace device", s->vol->device,
+		       rw ? "read-write" : "read-only");
+	}
+	return rc;
+}
+
+static int open_volume(struct unlock *s, const struct wr_keysource *ks, bool rw,
+		       enum wr_bitlocker_io io)
+{
+	struct wr_volume *vol = s->vol;
+	uint64_t offset, size;
+	const char *path = wr_volume_source(vol, &offset, &size);
+	int rc = wr_fve_volume_read(path, offset, size, &s->fv, &vol->bitlocker.open_error);
+	bool dm = !rc && use_dm(s, io);
+	if (!rc && dm && !wr_bitlocker_user_dm_kind(&s->fv)) {
+		wr_set_message(&vol->bitlocker.open_error, "libcryptsetup 2.6.1 cannot map this "
+			       "kind of volume (suspended or not fully encrypted) with dm-crypt: use "
+			       "--bitlocker-io auto or userspace");
+		return -ENOTSUP;
+	}
+	if (!rc)
+		rc = key_session(s, rw, &dm, io == WR_BITLOCKER_IO_DM);
+	if (!rc)
+		rc = volume_key(s, ks);
+	if (!rc)
+		rc = dm ? activate(s, rw) : open_userspace(s, rw);
+	if (!rc)
+		vol->bitlocker.unlocked_via = dm ? WR_VIA_DM_CRYPT : WR_VIA_USERSPACE;
+	return rc;
+}
+
 int wr_bitlocker_unlock(struct wr_volume *vol, struct wr_keysource *ks, bool read_write,
-			struct wr_unlocked **out)
+			enum wr_bitlocker_io io, struct wr_unlocked **out)
 {
 	*out = NULL;
 	int rc = wr_bitlocker_inspect(vol);
@@ -244,11 +344,7 @@ int wr_bitlocker_unlock(struct wr_volume *vol, struct wr_keysource *ks, bool rea
 		return rc;
 	struct unlock *s = wr_xcalloc(1, sizeof(*s));
 	s->vol = vol;
-	rc = session_open(vol, read_write, &s->u);
-	if (!rc)
-		rc = find_key(s, ks);
-	if (!rc)
-		rc = activate(s, read_write);
+	rc = open_volume(s, ks, read_write, io);
 	if (!rc) {
 		free(vol->bitlocker.open_error);
 		vol->bitlocker.open_error = NULL;
@@ -256,9 +352,21 @@ int wr_bitlocker_unlock(struct wr_volume *vol, struct wr_keysource *ks, bool rea
 	} else if (s->u) {
 		session_free(s->u);
 	}
+	wr_fve_volume_release(&s->fv);
 	wr_wipe(s, sizeof(*s));
 	free(s);
 	return rc;
+}
+
+void wr_unlocked_range(const struct wr_unlocked *u, struct wr_range *range)
+{
+	if (u->bde) {
+		range->bde = u->bde;
+		return;
+	}
+	range->path = u->path;
+	range->offset = 0;
+	range->size = 0;
 }
 
 const char *wr_unlocked_path(const struct wr_unlocked *u) { return u ? u->path : NULL; }

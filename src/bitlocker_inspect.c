@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "winrescue/bitlocker_user.h"
 #include "winrescue/fve.h"
 #include "winrescue/util.h"
 
@@ -38,36 +39,19 @@ static void fill_model(struct wr_volume *vol, const struct wr_fve_info *info)
 	vol->bitlocker.cipher = wr_xstrdup(wr_fve_method_cipher(info->method));
 }
 
-static bool has_protection(const struct wr_fve_info *info, uint16_t protection)
-{
-	for (size_t i = 0; i < info->nprotectors; i++)
-		if (info->protectors[i].protection == protection)
-			return true;
-	return false;
-}
-
-/* Why libcryptsetup 2.6.1 cannot open this kind of volume, NULL when it can. */
+/* Why winrescue cannot open this kind of volume at all, NULL when it can (suspended,
+ * paused, partially converted and decrypted volumes open through the userspace
+ * device, bitlocker_user.h). */
 static char *refusal(const struct wr_fve_info *info)
 {
 	if (info->version == 1)
-		return wr_xstrdup("BitLocker of Windows Vista (version 1): libcryptsetup 2.6.1 "
-				  "cannot open it; unlock it from Windows (WinPE) instead");
-	/* A conversion in progress shows either in the states or, on the test volumes
-	 * Windows made, as an encrypt-on-write volume still holding its clear key. */
-	if (info->curr_state != WR_FVE_STATE_ENCRYPTED || info->next_state != WR_FVE_STATE_ENCRYPTED ||
-	    (info->eow && has_protection(info, WR_FVE_PROT_CLEAR_KEY)))
-		return wr_xasprintf("BitLocker conversion is not finished (partially encrypted or "
-				    "paused; state %u, next state %u%s): libcryptsetup 2.6.1 cannot open "
-				    "it; let Windows finish it, or unlock it from Windows (WinPE)",
-				    info->curr_state, info->next_state,
-				    info->eow ? ", encrypt-on-write with a clear key" : "");
+		return wr_xstrdup("BitLocker of Windows Vista (version 1): winrescue cannot open "
+				  "it; unlock it from Windows (WinPE) instead");
 	if (info->eow)
-		return wr_xstrdup("BitLocker encrypt-on-write volume: libcryptsetup 2.6.1 cannot "
-				  "open this kind; unlock it from Windows (WinPE) instead");
-	if (has_protection(info, WR_FVE_PROT_CLEAR_KEY))
-		return wr_xstrdup("BitLocker is suspended (clear key): the volume needs no key, but "
-				  "libcryptsetup 2.6.1 cannot open suspended volumes; use Windows "
-				  "recovery (WinRE/WinPE) instead");
+		return wr_xstrdup("BitLocker encrypt-on-write volume (a conversion Windows has not "
+				  "finished): winrescue cannot yet tell its converted regions from the "
+				  "others, so it neither reads nor writes it; let Windows finish the "
+				  "conversion, or unlock it from Windows (WinPE)");
 	if (info->togo)
 		return wr_xstrdup("BitLocker To Go volume (a removable drive, FAT inside): "
 				  "not a Windows system volume, left alone");
@@ -102,6 +86,9 @@ int wr_bitlocker_inspect(struct wr_volume *vol)
 		return rc;
 	}
 	free(msg);
+	uint64_t size = 0;
+	wr_volume_source(vol, NULL, &size);
+	wr_bitlocker_user_state(vol, path, offset, size);
 	vol->bitlocker.open_error = refusal(&info);
 	return vol->bitlocker.open_error ? -ENOTSUP : 0;
 }

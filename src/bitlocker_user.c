@@ -142,3 +142,69 @@ int wr_fve_volume_device(const struct wr_fve_volume *v, const uint8_t *key, size
 {
 	return wr_bde_new(&v->layout, v->size, key, key_len, out, errmsg);
 }
+
+/* ------------------------------------------------- the unlock path's side */
+
+void wr_bitlocker_user_state(struct wr_volume *vol, const char *path, uint64_t offset,
+			     uint64_t size)
+{
+	struct wr_fve_volume v;
+	struct wr_bitlocker *bl = &vol->bitlocker;
+	bl->encrypted_percent = -1;
+	if (wr_fve_volume_read(path, offset, size, &v, NULL))
+		return;
+	bl->suspended = wr_fve_volume_suspended(&v);
+	bl->conversion = wr_fve_volume_conversion(&v, &bl->encrypted_percent);
+	wr_fve_volume_release(&v);
+}
+
+bool wr_bitlocker_opens_without_key(const struct wr_volume *vol)
+{
+	return vol->bitlocker.suspended || vol->bitlocker.conversion == WR_CONVERSION_DECRYPTED;
+}
+
+bool wr_bitlocker_user_dm_kind(const struct wr_fve_volume *v)
+{
+	return !wr_fve_volume_suspended(v) && v->layout.curr_state == 4 && v->layout.next_state == 4 &&
+	       v->layout.encrypted_size >= v->size;
+}
+
+/* libcryptsetup 2.6.1 cannot check passwords with non-ASCII characters. */
+bool wr_bitlocker_user_prefers_own(enum wr_protector_type type, const char *secret, size_t len)
+{
+	if (type != WR_PROTECTOR_PASSWORD)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)secret[i] >= 0x80)
+			return true;
+	return false;
+}
+
+int wr_bitlocker_user_check(const struct wr_fve_volume *v, enum wr_protector_type type,
+			    const char *secret, size_t len, uint8_t *key, size_t *key_len)
+{
+	struct wr_fve_secret s = { WR_FVE_SECRET_RECOVERY_PASSWORD, secret, len };
+	if (type == WR_PROTECTOR_PASSWORD)
+		s.kind = WR_FVE_SECRET_PASSWORD;
+	else if (type == WR_PROTECTOR_STARTUP_KEY)
+		s.kind = WR_FVE_SECRET_STARTUP_KEY;
+	else if (type == WR_PROTECTOR_CLEAR_KEY)
+		s.kind = WR_FVE_SECRET_CLEAR_KEY;
+	int rc = wr_fve_volume_unwrap(v, &s, key, key_len);
+	return rc == -ENOENT ? -EPERM : rc;
+}
+
+int wr_bitlocker_user_open(struct wr_volume *vol, const struct wr_fve_volume *v,
+			   const uint8_t *key, size_t key_len, bool read_write, struct wr_bde **out)
+{
+	struct wr_bitlocker *bl = &vol->bitlocker;
+	const char *why = wr_fve_volume_refusal(v, read_write);
+	if (why) {
+		wr_set_message(&bl->open_error, "%s", why);
+		return -ENOTSUP;
+	}
+	int rc = wr_fve_volume_device(v, key, key_len, out, &bl->open_error);
+	if (!rc)
+		bl->unlocked_via = WR_VIA_USERSPACE;
+	return rc;
+}

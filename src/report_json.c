@@ -116,6 +116,11 @@ static void add_bitlocker(json_object *o, const struct wr_bitlocker *bl)
 	add(o, "unlocked_key_id", string_or_null(bl->unlocked_key_id));
 	add(o, "open_error", string_or_null(bl->open_error));
 	add(o, "cipher", string_or_null(bl->cipher));
+	add(o, "unlocked_via", string_or_null(wr_unlock_path_name(bl->unlocked_via)));
+	add(o, "suspended", json_object_new_boolean(bl->suspended));
+	add(o, "conversion", json_object_new_string(wr_conversion_name(bl->conversion)));
+	add(o, "encrypted_percent", bl->encrypted_percent >= 0
+		? json_object_new_int(bl->encrypted_percent) : NULL);
 }
 
 static json_object *volume_to_json(const struct wr_volume *v)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "winrescue/bitlocker.h"
+#include "winrescue/bitlocker_user.h"
 #include "winrescue/bootstore.h"
 #include "winrescue/inuse.h"
 #include "winrescue/log.h"
@@ -60,22 +61,24 @@ static int unlock(struct wr_volume *vol, struct session *s, const struct wr_run_
 			vol->bitlocker.open_error : "cannot read the BitLocker metadata");
 		return -EIO;
 	}
-	if (!o->keys) {
+	if (!o->keys && !wr_bitlocker_opens_without_key(vol)) {
 		vol->status = WR_VOL_LOCKED;
 		wr_set_message(&vol->message, "BitLocker-encrypted: give the recovery key for "
 			"Key ID %s (--recovery-key or --keys)", key_id_or_none(vol));
 		return -EPERM;
 	}
-	int rc = wr_bitlocker_unlock(vol, o->keys, o->fix && !o->dry_run, &s->unlocked);
+	int rc = wr_bitlocker_unlock(vol, o->keys, o->fix && !o->dry_run, o->bitlocker_io,
+				     &s->unlocked);
 	if (rc) {
 		vol->status = rc == -EPERM ? WR_VOL_LOCKED : WR_VOL_ERROR;
 		wr_set_message(&vol->message, "%s", vol->bitlocker.open_error ?
 			vol->bitlocker.open_error : "could not be unlocked");
 		return rc;
 	}
-	s->range.path = wr_unlocked_path(s->unlocked);
-	s->range.offset = 0;
-	s->range.size = 0;
+	wr_unlocked_range(s->unlocked, &s->range);
+	if (vol->bitlocker.suspended && !vol->message)
+		vol->message = wr_xstrdup("BitLocker is suspended on this volume (a clear key opens "
+			"it): the machine is not protected until BitLocker is resumed in Windows");
 	return 0;
 }
 

@@ -44,4 +44,23 @@ int wr_fve_volume_unwrap(const struct wr_fve_volume *v, const struct wr_fve_secr
 int wr_fve_volume_device(const struct wr_fve_volume *v, const uint8_t *key, size_t key_len,
 			 struct wr_bde **out, char **errmsg);
 
+/* The unlock path's side (bitlocker.c). Fills vol's suspended, conversion and
+ * encrypted_percent from the volume at path (silently nothing when unreadable). */
+void wr_bitlocker_user_state(struct wr_volume *vol, const char *path, uint64_t offset,
+			     uint64_t size);
+/* Suspended or decrypted: opens with no key. */
+bool wr_bitlocker_opens_without_key(const struct wr_volume *vol);
+/* The kinds libcryptsetup 2.6.1 maps with dm-crypt (fully encrypted, no clear key). */
+bool wr_bitlocker_user_dm_kind(const struct wr_fve_volume *v);
+/* A secret libcryptsetup 2.6.1 would wrongly reject (a non-ASCII password). */
+bool wr_bitlocker_user_prefers_own(enum wr_protector_type type, const char *secret, size_t len);
+/* Key check by the own key path for a protector type (recovery password, password,
+ * startup key, clear key): 0 with the volume key, -EPERM rejected. */
+int wr_bitlocker_user_check(const struct wr_fve_volume *v, enum wr_protector_type type,
+			    const char *secret, size_t len, uint8_t *key, size_t *key_len);
+/* The userspace device for vol, or -ENOTSUP/-EINVAL with vol's open_error set. Sets
+ * unlocked_via. */
+int wr_bitlocker_user_open(struct wr_volume *vol, const struct wr_fve_volume *v,
+			   const uint8_t *key, size_t key_len, bool read_write, struct wr_bde **out);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "winrescue/bitlocker.h"
 #include "winrescue/blockdev.h"
 #include "winrescue/model.h"
 
@@ -25,7 +26,9 @@ struct wr_run_options {
 	bool dry_run;               /* fix --dry-run: plan only, nothing written */
 	unsigned overrides;         /* WR_NTFS_RESET_JOURNAL | DISCARD_... given by the user */
 	const char *backup_root;    /* where backups go; NULL: no backup */
-	struct wr_keysource *keys;  /* NULL: BitLocker volumes stay locked */
+	struct wr_keysource *keys;  /* NULL: BitLocker volumes stay locked (but suspended
+				       and decrypted ones, which need no key) */
+	enum wr_bitlocker_io bitlocker_io;   /* --bitlocker-io */
 	wr_confirm_fn confirm;      /* NULL: no confirmation needed (--yes) */
 	void *confirm_ctx;
 	wr_override_fn ask_override;

@@ -13,6 +13,7 @@ enum long_only {
 	OPT_RESET_JOURNAL, OPT_DISCARD_FAST_STARTUP, OPT_DISCARD_HIBERNATION, OPT_JSON,
 	OPT_KEYS_PASSPHRASE_FILE,
 	OPT_KEEP_SAFEBOOT, OPT_UNDO,
+	OPT_BITLOCKER_IO,
 };
 
 static const struct option long_options[] = {
@@ -33,6 +34,7 @@ static const struct option long_options[] = {
 	{ "password", no_argument, NULL, OPT_PASSWORD },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT },
+	{ "bitlocker-io", required_argument, NULL, OPT_BITLOCKER_IO },
 	{ "reset-journal", no_argument, NULL, OPT_RESET_JOURNAL },
 	{ "discard-fast-startup", no_argument, NULL, OPT_DISCARD_FAST_STARTUP },
 	{ "discard-hibernation", no_argument, NULL, OPT_DISCARD_HIBERNATION },
@@ -74,6 +76,9 @@ void cli_print_options(FILE *out)
 	      "  --password              ask for the BitLocker password\n"
 	      "  --password-file FILE    read the BitLocker password from FILE\n"
 	      "  --no-prompt             never ask for a key on the terminal\n"
+	      "  --bitlocker-io MODE     auto (dm-crypt where device-mapper exists and\n"
+	      "                          libcryptsetup maps the kind, else winrescue's own\n"
+	      "                          userspace device), dm or userspace\n"
 	      "\n"
 	      "Exit codes: 0 nothing to fix, 1 fixed, 2 Windows not found, 4 fix needed, 8 error,\n"
 	      "16 usage error, 32 refused for safety. See winrescue(8).\n", out);
@@ -83,6 +88,18 @@ static void add_string(const char ***list, size_t *n, const char *s)
 {
 	*list = wr_xrealloc(*list, (*n + 1) * sizeof(**list));
 	(*list)[(*n)++] = s;
+}
+
+static int set_bitlocker_io(struct cli *cli, const char *arg)
+{
+	static const char *const modes[] = { "auto", "dm", "userspace" };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(arg, modes[i])) {
+			cli->bitlocker_io = (enum wr_bitlocker_io)i;
+			return 0;
+		}
+	fprintf(stderr, "winrescue: --bitlocker-io takes auto, dm or userspace, not '%s'\n", arg);
+	return WR_RESULT_USAGE;
 }
 
 static int set_option(struct cli *cli, int c, const char *arg)
@@ -105,6 +122,7 @@ static int set_option(struct cli *cli, int c, const char *arg)
 	case OPT_NO_PROMPT: cli->no_prompt = true; break;
 	case OPT_KEEP_SAFEBOOT: cli->keep_safeboot = true; break;
 	case OPT_UNDO: cli->undo = true; break;
+	case OPT_BITLOCKER_IO: return set_bitlocker_io(cli, arg);
 	case OPT_RESET_JOURNAL: cli->overrides |= WR_NTFS_RESET_JOURNAL; break;
 	case OPT_DISCARD_FAST_STARTUP: cli->overrides |= WR_NTFS_DISCARD_FAST_STARTUP; break;
 	case OPT_DISCARD_HIBERNATION: cli->overrides |= WR_NTFS_DISCARD_HIBERNATION; break;

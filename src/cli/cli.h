@@ -48,6 +48,7 @@ struct cli {
 	const char **recovery_keys;
 	size_t nrecovery_keys;
 	unsigned overrides;
+	enum wr_bitlocker_io bitlocker_io;
 	const char **targets;
 	size_t ntargets;
 	/* Chosen at run time. */

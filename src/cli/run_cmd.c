@@ -239,7 +239,7 @@ int cli_run(struct cli *cli)
 	}
 	struct wr_run_options opts = {
 		.fix = fix, .dry_run = cli->dry_run, .overrides = cli->overrides,
-		.backup_root = backups, .keys = keys,
+		.backup_root = backups, .keys = keys, .bitlocker_io = cli->bitlocker_io,
 		.confirm = needs_confirmation(cli, fix) ? confirm_on_terminal : NULL,
 		.confirm_ctx = cli, .keep_safeboot = cli->keep_safeboot,
 	};

@@ -2,10 +2,13 @@
  * is parsed as it is, then again with the CRC of its first metadata copy made
  * right, so mutations of the metadata itself get past the checksum. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "winrescue/bitlocker_io.h"
 #include "winrescue/fve.h"
+#include "winrescue/fve_keys.h"
 #include "winrescue/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +42,54 @@ static void fix_first_crc(uint8_t *img, size_t size)
 	put_le32(img + off + block + 4, wr_crc32(img + off, (size_t)block));
 }
 
+struct mem { const uint8_t *p; size_t len; };
+
+static int read_mem(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const struct mem *m = ctx;
+	if (off > m->len || len > m->len - off)
+		return -1;
+	memcpy(buf, m->p + off, len);
+	return 0;
+}
+
+/* The own key path and the userspace device on what the reader accepted: the
+ * checked copy, its layout (hostile boundaries, overlapping areas), the clear-key
+ * and .BEK unwrapping (no key stretch: cheap), the device's checks and a read. */
+static void unlock_paths(const uint8_t *img, size_t size, const struct wr_fve_info *info)
+{
+	struct mem m = { img, size };
+	size_t len = 0, key_len = 0;
+	uint8_t *block = wr_fve_valid_block(read_mem, &m, info, &len);
+	struct wr_fve_layout layout;
+	if (!block || wr_fve_block_layout(block, len, info, &layout)) {
+		free(block);
+		return;
+	}
+	uint8_t key[WR_FVE_MAX_KEY];
+	struct wr_fve_secret clear = { WR_FVE_SECRET_CLEAR_KEY, NULL, 0 };
+	struct wr_fve_secret bek = { WR_FVE_SECRET_STARTUP_KEY, img, size };
+	int rc = wr_fve_unwrap(block, len, &clear, key, &key_len);
+	if (rc)
+		rc = wr_fve_unwrap(block, len, &bek, key, &key_len);
+	if (!rc && key_len > WR_FVE_MAX_KEY)
+		abort();
+	struct wr_bde *bde = NULL;
+	char *msg = NULL;
+	FILE *f = tmpfile();
+	if (f && fwrite(img, 1, size, f) == size && fflush(f) == 0 &&
+	    wr_bde_new(&layout, size, rc ? NULL : key, rc ? 0 : key_len, &bde, &msg) == 0) {
+		uint8_t buf[8192];
+		size_t n = size < sizeof(buf) ? size : sizeof(buf);
+		(void)wr_bde_pread(bde, fileno(f), 0, buf, n, 0);
+		wr_bde_free(bde);
+	}
+	if (f)
+		fclose(f);
+	free(msg);
+	free(block);
+}
+
 static void parse(const uint8_t *img, size_t size)
 {
 	struct wr_fve_info info;
@@ -53,6 +104,8 @@ static void parse(const uint8_t *img, size_t size)
 	(void)wr_fve_method_cipher(info.method);
 	(void)wr_fve_method_bits(info.method);
 	free(err);
+	if (rc == 0)
+		unlock_paths(img, size, &info);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -89,7 +89,7 @@ static void typo_then_wrong_key_then_right_key(void **state)
 	wr_keysource_set_prompt(ks, wr_key_prompt_recovery, &s.prompt);
 	struct wr_unlocked *u = NULL;
 	unsigned long before = wr_bitlocker_derivations();
-	int rc = wr_bitlocker_unlock(vol, ks, false, &u);
+	int rc = wr_bitlocker_unlock(vol, ks, false, WR_BITLOCKER_IO_AUTO, &u);
 	fflush(s.out);
 	assert_true(rc == 0 || rc == -ENODEV);
 	assert_int_equal(vol->bitlocker.key_check, WR_KEY_ACCEPTED);

@@ -30,9 +30,12 @@ check "right key: accepted" test "$(jq -r '.volumes[0].key_check' "$T/right.json
 check "right key: unlocked_key_id names its Key ID" \
 	test "$(jq -r '.volumes[0].unlocked_key_id' "$T/right.json")" = "$keyid"
 check "no key: no unlocked_key_id" test "$(jq -r '.volumes[0].unlocked_key_id' "$T/locked.json")" = null
+check "right key: opened (dm-crypt, or the userspace device without device-mapper)" sh -c \
+	"jq -r '.volumes[0].unlocked_via' '$T/right.json' | grep -qx -e dm-crypt -e userspace"
 if [ ! -e /dev/mapper/control ]; then
-	check "right key, no device-mapper: exit 8 and the module to load is named" sh -c \
-		"test $rc -eq 8 && jq -r '.volumes[0].open_error' '$T/right.json' | grep -q 'modprobe dm_crypt dm_zero'"
+	wr scan --json --bitlocker-io dm --recovery-key "$rp" "$img" >"$T/dm.json" 2>/dev/null
+	check "right key, --bitlocker-io dm, no device-mapper: exit 8 and the module to load is named" \
+		sh -c "test $rc -eq 8 && jq -r '.volumes[0].open_error' '$T/dm.json' | grep -q 'modprobe dm_crypt dm_zero'"
 fi
 check "right key: the key appears nowhere in the output" sh -c \
 	"! grep -q '$rp' '$T/right.json' '$T/right.err'"

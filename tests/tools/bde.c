@@ -3,9 +3,9 @@
  *
  *   wr-bde cat   IMG KEY OUT     writes the whole plaintext view to OUT (- for stdout)
  *   wr-bde check IMG KEY         unwraps the volume key only (exit 0 when KEY opens it)
- *   wr-bde write IMG KEY PLAIN   stores PLAIN (same size) as the volume's plaintext;
- *                                sectors of the reserved areas must be zero in PLAIN
- *                                and are skipped
+ *   wr-bde write IMG KEY PLAIN   stores PLAIN (at most the volume's size) as the start
+ *                                of its plaintext; sectors of the reserved areas must
+ *                                be zero in PLAIN and are skipped
  *
  * KEY: a recovery password, "clear" (the clear key of a suspended volume) or
  * "bek:FILE". Volumes written this way are only trusted once an independent reader
@@ -111,15 +111,18 @@ static int store(int fd, struct wr_bde *bde, const char *plain)
 {
 	int pfd = open(plain, O_RDONLY);
 	uint8_t *buf = wr_xmalloc(CHUNK);
-	int rc = pfd < 0;
-	for (uint64_t off = 0; !rc && off < wr_bde_size(bde); off += CHUNK) {
-		size_t n = wr_bde_size(bde) - off < CHUNK ? (size_t)(wr_bde_size(bde) - off) : CHUNK;
+	struct stat st;
+	int rc = pfd < 0 || fstat(pfd, &st) || (uint64_t)st.st_size > wr_bde_size(bde);
+	uint64_t size = rc ? 0 : (uint64_t)st.st_size;
+	for (uint64_t off = 0; !rc && off < size; off += CHUNK) {
+		size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
 		rc = pread(pfd, buf, n, (off_t)off) != (ssize_t)n;
 		if (!rc && wr_bde_pwrite(bde, fd, 0, buf, n, off) == 0)
 			continue;
 		for (size_t s = 0; !rc && s < n; s += 4096) {
-			int w = wr_bde_pwrite(bde, fd, 0, buf + s, 4096, off + s);
-			rc = w && (w != -EPERM || !zero(buf + s, 4096));
+			size_t len = n - s < 4096 ? n - s : 4096;
+			int w = wr_bde_pwrite(bde, fd, 0, buf + s, len, off + s);
+			rc = w && (w != -EPERM || !zero(buf + s, len));
 		}
 	}
 	free(buf);

@@ -11,8 +11,9 @@
 #                                 images.conf, default bitlk-aes-xts-128 (AES-XTS-128, 512 B).
 #   wr_decrypt_bitlocker_volume ENC OUT RP
 #                                 OUT: the plaintext as dislocker (an independent reader) sees it
-#   wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG]
-#                                 the plaintext NTFS alone (see below)
+#   wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG [NTFS_BYTES]]
+#                                 the plaintext NTFS alone (see below); NTFS_BYTES: a
+#                                 smaller NTFS at the start of the SIZE_BYTES image
 #   wr_bitlk_conf TEMPLATE KEY    prints a value of images.conf (RP, RP_VMK_GUID, CIPHER...)
 #   wr_bitlk_cleanup              removes the unpacked images (call from the test's trap)
 #
@@ -60,13 +61,14 @@ wr_bitlk_conf() {
 	}
 }
 
-# wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG]: an NTFS made as fixtures.sh's
+# wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG [NTFS_BYTES]]: an NTFS made as fixtures.sh's
 # wr_make_volume makes it (same mkntfs options, so reproducible), with TEMPLATE_IMG's BitLocker areas given to placeholder files
 # (\System Volume Information\FVE2.*) before SPEC is added, so no file lands there.
 wr_bitlk_make_plain() {
 	_wb_img=$1
-	rm -f "$_wb_img" && truncate -s "$2" "$_wb_img" &&
-		mkntfs -F -Q -q -T -s 512 -c 4096 -L WINDOWS "$_wb_img" >/dev/null 2>&1 || return 1
+	rm -f "$_wb_img" && truncate -s "${5:-$2}" "$_wb_img" &&
+		mkntfs -F -Q -q -T -s 512 -c 4096 -L WINDOWS "$_wb_img" >/dev/null 2>&1 &&
+		truncate -s "$2" "$_wb_img" || return 1
 	if [ -n "${4:-}" ]; then
 		"$WR_TOOLS/wr-bitlk-fixture" placeholder-spec >"$_wb_img.placeholders" &&
 			"$WR_TOOLS/wr-mkfixture" "$_wb_img" "$_wb_img.placeholders" &&

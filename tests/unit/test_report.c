@@ -117,6 +117,8 @@ static void add_bitlocker_unlocked(struct wr_report *rep)
 	v->bitlocker.key_check = WR_KEY_ACCEPTED;
 	v->bitlocker.unlocked_with = WR_PROTECTOR_RECOVERY_PASSWORD;
 	v->bitlocker.unlocked_key_id = wr_xstrdup(RECOVERY_ID);
+	v->bitlocker.unlocked_via = WR_VIA_USERSPACE;
+	v->bitlocker.encrypted_percent = 100;
 	add_file(v, "C-00000291-00000000-00000040.sys", FAULTY_UNIX, WR_TIME_FAULTY,
 		 WR_CONTENT_MAGIC, WR_ACTION_DELETED);
 }
@@ -224,7 +226,7 @@ static const char *const VOLUME_KEYS[] = {
 };
 static const char *const BITLOCKER_KEYS[] = {
 	"protectors", "key_ids", "key_check", "unlocked_with", "unlocked_key_id", "open_error",
-	"cipher",
+	"cipher", "unlocked_via", "suspended", "conversion", "encrypted_percent",
 };
 static const char *const FILE_KEYS[] = {
 	"path", "size", "created", "modified", "time_class", "content_class", "action",
@@ -359,6 +361,7 @@ static void json_bitlocker_volumes(void **state)
 	member(locked, "unlocked_key_id", json_type_null);
 	assert_string_equal(str_member(locked, "open_error"), "wrong recovery key");
 	member(locked, "cipher", json_type_null);
+	member(locked, "unlocked_via", json_type_null);
 	assert_int_equal(json_object_array_length(member(locked, "files", json_type_array)), 0);
 
 	json_object *open = volume_at(root, 3);
@@ -372,6 +375,10 @@ static void json_bitlocker_volumes(void **state)
 	assert_string_equal(str_member(open, "unlocked_key_id"), RECOVERY_ID);
 	member(open, "open_error", json_type_null);
 	assert_string_equal(str_member(open, "cipher"), "aes-xts-plain64");
+	assert_string_equal(str_member(open, "unlocked_via"), "userspace");
+	assert_false(bool_member(open, "suspended"));
+	assert_string_equal(str_member(open, "conversion"), "complete");
+	assert_int_equal(int_member(open, "encrypted_percent"), 100);
 	assert_string_equal(str_member(open, "status"), "fixed");
 	assert_string_equal(str_member(file_at(open, 0), "action"), "deleted");
 	json_object_put(root);
