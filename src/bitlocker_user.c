@@ -2,13 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "winrescue/blockdev.h"
 #include "winrescue/util.h"
 
 /* Conversion states of the FVE metadata block header. */
@@ -29,17 +27,6 @@ static int read_at(void *ctx, uint64_t off, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 }
 
-static uint64_t size_of(int fd)
-{
-	struct stat st;
-	uint64_t size = 0;
-	if (fstat(fd, &st) < 0)
-		return 0;
-	if (S_ISBLK(st.st_mode))
-		return ioctl(fd, BLKGETSIZE64, &size) < 0 ? 0 : size;
-	return (uint64_t)st.st_size;
-}
-
 int wr_fve_volume_read(const char *path, uint64_t offset, uint64_t size,
 		       struct wr_fve_volume *v, char **errmsg)
 {
@@ -50,7 +37,7 @@ int wr_fve_volume_read(const char *path, uint64_t offset, uint64_t size,
 		wr_set_message(errmsg, "cannot read %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	uint64_t total = size_of(f.fd);
+	uint64_t total = wr_fd_size(f.fd);
 	v->size = size ? size : total > offset ? total - offset : 0;
 	int rc = wr_fve_read(read_at, &f, &v->info, errmsg);
 	if (!rc) {

@@ -25,7 +25,7 @@ struct range_dev {
 
 static struct range_dev *priv(struct ntfs_device *dev) { return dev->d_private; }
 
-static uint64_t size_of_fd(int fd)
+uint64_t wr_fd_size(int fd)
 {
 	struct stat st;
 	uint64_t size = 0;
@@ -71,7 +71,7 @@ static int rd_open(struct ntfs_device *dev, int flags)
 	/* A partition that runs past the end of its image (an incomplete copy of a
 	 * disk) is only as long as what is there: nothing is read or written
 	 * beyond the end, and the volume is seen as cut short. */
-	uint64_t total = size_of_fd(r->fd);
+	uint64_t total = wr_fd_size(r->fd);
 	uint64_t there = total > r->offset ? total - r->offset : 0;
 	if (!r->size && r->bde)
 		r->size = wr_bde_size(r->bde);

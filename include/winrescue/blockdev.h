@@ -30,6 +30,9 @@ struct wr_range {
 				     through the userspace device (owned by the caller) */
 };
 
+/* Bytes of a regular file or block device; 0 when unknown. */
+uint64_t wr_fd_size(int fd);
+
 /* The device libntfs-3g mounts with ntfs_device_mount(). */
 struct ntfs_device *wr_blockdev_new(const struct wr_range *range);
 /* Frees a device that was never mounted. */

@@ -3,6 +3,7 @@
 # Needs WR_TOOLS (wr-bitlk-fixture, wr-mkfixture) and WR_SHARED (testdata/bitlk).
 #
 #   wr_bitlk_available            true when the Windows-made images are there
+#   wr_bitlk_setup                skip the test without them, else unpack them
 #   wr_make_bitlocker_volume OUT SPEC [TEMPLATE]
 #                                 OUT: the template's header + FVE metadata around an NTFS
 #                                 made from SPEC; exports WR_BITLK_RP (recovery password),
@@ -27,6 +28,17 @@ wr_bitlk_testdata="${WR_SHARED:-}/testdata/bitlk"
 
 wr_bitlk_available() {
 	[ -f "$wr_bitlk_testdata/bitlk-images.tar.xz" ]
+}
+
+# wr_bitlk_setup: for a test that needs the images: skips it (exit 77, saying so)
+# without them, else unpacks them, removed with $T at exit.
+wr_bitlk_setup() {
+	if ! wr_bitlk_available; then
+		echo "skipped: ../shared/testdata/bitlk not found"
+		exit 77
+	fi
+	trap 'wr_bitlk_cleanup; rm -rf "$T"' EXIT INT TERM
+	wr_bitlk_unpack
 }
 
 # Unpacks the images once per test run (into WR_BITLK_CACHE, kept for later calls).
