@@ -408,6 +408,21 @@ static int prepare_lone_win32_name(ntfs_inode *ni, ntfs_inode *dir_ni,
 	return rc;
 }
 
+/* libntfs-3g keeps (leaks) an inode whose record it cannot write back: its close
+ * fails, inside ntfs_delete too, and the inode stays allocated. Writing the record
+ * back unchanged first proves it can be written before anything changes; when it
+ * cannot, the inode is made clean again so that it can be closed. */
+static int check_record_writable(ntfs_inode *ni)
+{
+	ntfs_inode_mark_dirty(ni);
+	if (!ntfs_inode_sync(ni))
+		return 0;
+	int rc = -(errno ? errno : EIO);
+	NInoClearDirty(ni);
+	NInoAttrListClearDirty(ni);
+	return rc;
+}
+
 int wr_ntfs_unlink(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entry)
 {
 	ntfs_inode *dir_ni = ntfs_inode_open(nv->vol, dir);
@@ -419,7 +434,11 @@ int wr_ntfs_unlink(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *entr
 		ntfs_inode_close(dir_ni);
 		return -e;
 	}
-	int rc = prepare_lone_win32_name(ni, dir_ni, entry);
+	int rc = check_record_writable(dir_ni);
+	if (!rc)
+		rc = check_record_writable(ni);
+	if (!rc)
+		rc = prepare_lone_win32_name(ni, dir_ni, entry);
 	if (rc) {
 		ntfs_inode_close(ni);
 		ntfs_inode_close(dir_ni);

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "winrescue/mapping.h"
+
 static void *check_alloc(void *p)
 {
 	if (!p) {
@@ -126,6 +128,10 @@ int wr_write_file_atomic(const char *path, const void *buf, size_t len)
 	char *tmp = wr_xasprintf("%s/.winrescue.tmp.%ld", dirname(copy), (long)getpid());
 	free(copy);
 	int rc = 0;
+	/* A signal waits until the file is whole or gone (mapping.h): an interrupted
+	 * write leaves no temporary file behind. */
+	sigset_t old;
+	wr_signals_hold(&old);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rc = -errno;
@@ -143,6 +149,7 @@ int wr_write_file_atomic(const char *path, const void *buf, size_t len)
 	else
 		rc = fsync_dir_of(path);
 out:
+	wr_signals_restore(&old);
 	free(tmp);
 	return rc;
 }

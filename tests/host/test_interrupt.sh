@@ -4,6 +4,10 @@
 # absent or complete JSON; no channel file is gone without its backup; every
 # other file is unchanged; the volume still walks and ntfsfix -n accepts it or
 # it is marked dirty. Writes a summary line to <build>/reliability-interruptions.txt.
+# Every check holds under any schedule: a signal may land before the fix, during it,
+# or after it ended (on a loaded machine the fix may even be over before the first
+# signal); how many did which is counted in the summary line, never asserted. The
+# hang bound follows the measured length of an uninterrupted fix.
 . "$WR_SOURCE/tests/host/lib.sh"
 # libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp);
 # the suppression needs full stacks through it (sanitizer builds only).
@@ -11,7 +15,6 @@ LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
 export LSAN_OPTIONS ASAN_OPTIONS
 RUNS=20
-BOUND=60
 CS='\Windows\System32\drivers\CrowdStrike'
 interrupted=0 finished=0 during=0 crashes=0 hangs=0 changes=0 lost=0
 
@@ -35,6 +38,9 @@ start=$(now_ms)
 wr fix --yes --reports-dir "$T/reports" "$T/run.img" >/dev/null 2>&1
 span=$(($(now_ms) - start + 50))
 check "an uninterrupted fix works (exit $rc, ${span} ms)" [ "$rc" -eq 1 ]
+# A hang is a run that takes ten times as long as an uninterrupted one, and more
+# than two minutes: a slow machine is not a hang.
+BOUND=$((span * 10 / 1000 + 120))
 rm -rf "$T/reports"
 
 # check_no_loss: each channel file is still on the volume with its bytes, or a
