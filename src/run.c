@@ -198,9 +198,16 @@ static size_t write_fix(struct wr_volume *vol, const struct session *s, unsigned
 	int rc = 0;
 	if (flags & WR_NTFS_DISCARD_HIBERNATION)
 		rc = wr_ntfs_invalidate_hibernation(nv);
-	size_t failed = rc ? 0 : wr_remedy_apply(nv, vol, backup_dir);
-	if (rc)
-		wr_set_message(&vol->message, "cannot invalidate hiberfil.sys: %s", strerror(-rc));
+	size_t failed;
+	if (rc) {
+		/* Nothing is deleted then: the volume is not fixed (the journal was reset). */
+		wr_set_message(&vol->message, "cannot invalidate hiberfil.sys: %s; no file was "
+			       "deleted", strerror(-rc));
+		set_planned_actions(vol, WR_ACTION_NONE);
+		failed = vol->nfiles;
+	} else {
+		failed = wr_remedy_apply(nv, vol, backup_dir);
+	}
 	if ((rc = wr_ntfs_close(nv)) != 0)
 		wr_set_message(&vol->message, "writing the volume back failed: %s", strerror(-rc));
 	return failed + (rc != 0) + verify_after_fix(vol, &s->range);

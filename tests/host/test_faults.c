@@ -146,13 +146,20 @@ static void sh(const char *fmt, ...)
 	free(cmd);
 }
 
+static enum wr_result fix_with(const char *img, const char *backups, struct wr_fault_plan *plan,
+			       unsigned overrides, struct wr_report *rep)
+{
+	const char *targets[] = { img };
+	struct wr_run_options o = { .fix = true, .backup_root = backups, .faults = plan,
+				    .overrides = overrides };
+	wr_report_init(rep, WR_COMMAND_FIX, false);
+	return wr_run(rep, targets, 1, &o);
+}
+
 static enum wr_result fix(const char *img, const char *backups, struct wr_fault_plan *plan,
 			  struct wr_report *rep)
 {
-	const char *targets[] = { img };
-	struct wr_run_options o = { .fix = true, .backup_root = backups, .faults = plan };
-	wr_report_init(rep, WR_COMMAND_FIX, false);
-	return wr_run(rep, targets, 1, &o);
+	return fix_with(img, backups, plan, 0, rep);
 }
 
 static int make_fixture(void **state)
@@ -356,6 +363,58 @@ static void test_reads_fail_once(void **state)
 		run_with_fault(fx, r, 0);
 }
 
+/* --discard-hibernation with the write that invalidates hiberfil.sys failing: the
+ * fix must stop before deleting anything and say so (error, exit 8), never report
+ * the volume fixed. Every write of the fix fails once, on a hibernated volume. */
+static void test_failed_hibernation_reset_is_an_error(void **state)
+{
+	struct fixture *fx = *state;
+	char *spec = wr_xasprintf("%s/hiber.spec", fx->dir);
+	char *tmpl = wr_xasprintf("%s/hiber-template.img", fx->dir);
+	char *img = wr_xasprintf("%s/hiber.img", fx->dir);
+	static const char cf[] =
+		"\\Windows\\System32\\drivers\\CrowdStrike\\C-00000291-00000000-00000032.sys";
+	FILE *f = fopen(spec, "w");
+	assert_non_null(f);
+	fprintf(f, "file \\Windows\\System32\\ntoskrnl.exe size=4096 content=text:MZ\n"
+		"file %s size=4096 content=magic modified=2024-07-19T04:09:00Z\n"
+		"state hibernated\n", cf);
+	fclose(f);
+	sh(". \"$WR_SOURCE/tests/tools/fixtures.sh\" && wr_make_volume '%s' 8 Hiber '%s'",
+	   tmpl, spec);
+	struct wr_fault_plan count = { 0 };
+	struct wr_report rep;
+	sh("cp '%s' '%s'", tmpl, img);
+	assert_int_equal(fix_with(img, NULL, &count, WR_NTFS_DISCARD_HIBERNATION, &rep),
+			 WR_RESULT_FIXED);
+	wr_report_free(&rep);
+	unsigned hiberfil_failures = 0;
+	for (unsigned long w = 1; w <= count.writes; w++) {
+		sh("cp '%s' '%s'", tmpl, img);
+		struct wr_fault_plan plan = { .fail_write_at = w };
+		enum wr_result r = fix_with(img, NULL, &plan, WR_NTFS_DISCARD_HIBERNATION, &rep);
+		const struct wr_volume *v = &rep.volumes[0];
+		if (v->message && strstr(v->message, "hiberfil.sys")) {
+			hiberfil_failures++;
+			if (r != WR_RESULT_ERROR || v->status != WR_VOL_ERROR)
+				fail_msg("write %lu: invalidating hiberfil.sys failed, yet the result "
+					 "is %s", w, wr_result_name(r));
+			for (size_t i = 0; i < v->nfiles; i++)
+				assert_int_not_equal(v->files[i].action, WR_ACTION_DELETED);
+			struct manifest after;
+			manifest_of(img, &after);
+			assert_true(after.ok);
+			assert_non_null(manifest_find(&after, cf));
+			manifest_free(&after);
+		}
+		wr_report_free(&rep);
+	}
+	assert_true(hiberfil_failures > 0);
+	free(spec);
+	free(tmpl);
+	free(img);
+}
+
 static void write_summary(int failed)
 {
 	char *path = wr_xasprintf("%s/../../reliability-faults.txt", getenv("WR_TOOLS"));
@@ -383,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_clean_fix_counts_ios),
 		cmocka_unit_test(test_every_write_fails_once),
 		cmocka_unit_test(test_reads_fail_once),
+		cmocka_unit_test(test_failed_hibernation_reset_is_an_error),
 	};
 	int failed = cmocka_run_group_tests(tests, make_fixture, remove_fixture);
 	write_summary(failed);
