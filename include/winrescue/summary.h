@@ -54,6 +54,15 @@ int wr_fleet_print_table(const struct wr_fleet *f, FILE *out);
 int wr_fleet_write_csv(const struct wr_fleet *f, FILE *out);
 char *wr_fleet_to_json(const struct wr_fleet *f);   /* caller frees */
 
+/* The report in one line, for a ticket (and the result screen's QR code):
+ * winrescue;RESULT;COMPUTER;SERIAL;UUID;FILES_FOUND;FILES_DELETED;TIME ("-": unknown). */
+char *wr_fleet_report_line(const struct wr_fleet_report *r);
+/* The unattended stick's full-screen result for one report (80x25, ANSI colours,
+ * a QR code of the one-line summary when with_qr); note: one more paragraph
+ * (e.g. where the report went), or NULL. Returns 0 or -1 on a write error. */
+int wr_fleet_print_screen(const struct wr_fleet_report *r, const char *note, FILE *out,
+			  bool with_qr);
+
 /* Severity order of result names (docs/report.md), higher is worse; 0 unknown. */
 int wr_fleet_result_rank(const char *result);
 

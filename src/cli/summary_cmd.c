@@ -19,6 +19,9 @@ static const char summary_usage[] =
 	"\n"
 	"  --csv FILE   also write one CSV row per report to FILE ('-': standard output)\n"
 	"  --json       print the summary as JSON instead of the table\n"
+	"  --screen     one report as the rescue stick's full-screen result, with a QR\n"
+	"               code of its one-line summary (--no-qr: without); --note TEXT adds\n"
+	"               a paragraph\n"
 	"\n"
 	"Exit codes: 0 done (skipped files included), 8 a PATH or the CSV file could not\n"
 	"be read or written, 16 usage error.\n";
@@ -45,16 +48,41 @@ static int print_summary(const struct wr_fleet *f, bool json, bool csv_on_stdout
 	return csv_on_stdout ? 0 : wr_fleet_print_table(f, stdout);
 }
 
+/* --screen REPORT: the report must be readable, or the screen says so itself. */
+static int show_screen(int n, char **paths, const char *note, bool qr)
+{
+	if (n != 1) {
+		fputs("winrescue: summary --screen takes one report file\n", stderr);
+		return WR_RESULT_USAGE;
+	}
+	struct wr_fleet f;
+	wr_fleet_init(&f);
+	wr_fleet_add_path(&f, paths[0]);
+	int rc = 0;
+	if (f.nreports == 1) {
+		rc = wr_fleet_print_screen(&f.reports[0], note, stdout, qr) ? WR_RESULT_ERROR : 0;
+	} else {
+		fprintf(stderr, "winrescue: %s: %s\n", paths[0],
+			f.nskipped ? f.skipped[0].reason : "not one report");
+		rc = WR_RESULT_ERROR;
+	}
+	wr_fleet_free(&f);
+	return rc;
+}
+
 int cli_summary(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "csv", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "screen", no_argument, NULL, 's' },
+		{ "no-qr", no_argument, NULL, 'q' },
+		{ "note", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *csv = NULL;
-	bool json = false;
+	const char *csv = NULL, *note = NULL;
+	bool json = false, screen = false, qr = true;
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -62,6 +90,9 @@ int cli_summary(int argc, char **argv)
 		switch (c) {
 		case 'c': csv = optarg; break;
 		case 'j': json = true; break;
+		case 's': screen = true; break;
+		case 'q': qr = false; break;
+		case 'n': note = optarg; break;
 		case 'h': fputs(summary_usage, stdout); return 0;
 		default:
 			fprintf(stderr, "winrescue: summary: unknown or incomplete option '%s'\n%s",
@@ -77,6 +108,8 @@ int cli_summary(int argc, char **argv)
 		fputs("winrescue: summary: --json and --csv - both want standard output\n", stderr);
 		return WR_RESULT_USAGE;
 	}
+	if (screen)
+		return show_screen(argc - optind, argv + optind, note, qr);
 	struct wr_fleet f;
 	wr_fleet_init(&f);
 	for (int i = optind; i < argc; i++)

@@ -84,4 +84,17 @@ check "a PATH that does not exist: exit 8, listed, the rest still summarised" sh
 	"test $rc -eq 8 && grep -q 'no-such-folder: No such file' '$T/table3' && grep -q '^Machines: 3' '$T/table3'"
 wr summary
 check "no PATH: usage error (16)" test "$rc" -eq 16
+
+# The unattended stick's result screen for one report, with its QR code.
+wr summary --screen --note "Report and log sent to http://server/reports/" "$s1/A-20240719T0900Z.json" >"$T/screen"
+check "screen: the result in its bar, what to do next" sh -c \
+	"grep -q 'NOT FIXED' '$T/screen' && grep -q 'A fix is needed but was not made' '$T/screen'"
+check "screen: the one-line summary for the ticket" grep -q \
+	'^winrescue;fix_needed;[^;]*;SER-A;11111111-AAAA-4AAA-8AAA-111111111111;5;0;2024-07-19T09:00:00Z$' "$T/screen"
+check "screen: a QR code (half blocks) and the note" sh -c \
+	"test \$(grep -c '█' '$T/screen') -ge 15 && grep -q 'sent to' '$T/screen'"
+check "screen: fits an 80x25 console" sh -c \
+	"test \$(wc -l <'$T/screen') -le 24 && test \$(sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e '/^winrescue;/d' '$T/screen' | LC_ALL=C.UTF-8 wc -L) -le 80"
+wr summary --screen --no-qr "$s1/cut-short.json" >/dev/null 2>"$T/screen.err"
+check "screen of a cut report: error 8, said once" sh -c "test $rc -eq 8 && grep -q 'cut short' '$T/screen.err'"
 finish

@@ -15,6 +15,8 @@ VM_SPECS=$WR_SOURCE/tests/tools/specs
 # VM_DISK (default $VM_TMP/disk.img) is the disk image the checks below read.
 VM_WIN_START=117 VM_WIN_MIB=160
 VM_STICK_OFFSET=1048576 # the stick's FAT partition starts at 1 MiB
+# The SMBIOS system UUID every VM has (reports carry it as machine.uuid).
+VM_UUID=57524553-4355-4500-8000-0000000000A1
 
 vm_fail() {
 	echo "FAIL: $*"
@@ -74,7 +76,7 @@ vm_boot() {
 	# signal=off: a Ctrl-C typed on the console goes to the guest, not to qemu.
 	set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none \
 		-chardev stdio,id=console,signal=off -serial chardev:console -no-reboot -pidfile "$VM_TMP/qemu.pid" \
-		-smbios type=1,manufacturer=winrescue,product=vmtest,serial=WRVM-0001
+		-smbios type=1,manufacturer=winrescue,product=vmtest,serial=WRVM-0001,uuid=$VM_UUID
 	case $fw in
 	uefi-sb)
 		cp /usr/share/OVMF/OVMF_VARS_4M.ms.fd "$VM_TMP/vars.fd"
@@ -91,7 +93,8 @@ vm_boot() {
 	iso) set -- "$@" -drive if=none,id=cd,format=raw,readonly=on,file="$WR_IMAGE/winrescue.iso" \
 		-device ide-cd,drive=cd,bus=ide.1,bootindex=0 ;;
 	# romfile= leaves out qemu's iPXE option ROM: the firmware's own PXE loads shim.
-	net) set -- "$@" -netdev user,id=net0,tftp="$WR_IMAGE/netboot",bootfile=shimx64.efi \
+	# VM_NETBOOT: another netboot folder (a test's own grub.cfg).
+	net) set -- "$@" -netdev user,id=net0,tftp="${VM_NETBOOT:-$WR_IMAGE/netboot}",bootfile=shimx64.efi \
 		-device virtio-net-pci,netdev=net0,bootindex=0,romfile= ;;
 	*) vm_fail "unknown boot medium $medium" ;;
 	esac
