@@ -89,11 +89,11 @@ fleet_curl() {
 # the stick's.
 fleet_fetch_keys() {
 	[ -n "$keys_url" ] || return 0
-	if err=$(fleet_curl -o /run/keys.fetched "$keys_url" 2>&1) && [ -s /run/keys.fetched ]; then
+	if e=$(fleet_curl -o /run/keys.fetched "$keys_url" 2>&1) && [ -s /run/keys.fetched ]; then
 		KEYSARG="--keys /run/keys.fetched"
 		say "winrescue: recovery keys from $keys_url"
 	else
-		say "winrescue: could not fetch the keys from $keys_url: ${err:-empty file}"
+		say "winrescue: could not fetch the keys from $keys_url: $(echo "${e:-empty file}" | tail -n 1)"
 	fi
 }
 
@@ -109,7 +109,7 @@ fleet_send_reports() {
 		if e=$(fleet_curl -T "$f" "${report_url%/}/${f##*/}" 2>&1); then
 			sent=$((sent + 1))
 		else
-			err=$e
+			err=$(echo "$e" | tail -n 1)   # curl says it once per try
 		fi
 	done
 	if [ -z "$err" ]; then
@@ -117,10 +117,10 @@ fleet_send_reports() {
 		say "winrescue: $FLEET_NOTE"
 		return 0
 	fi
-	where="in memory only ($REPORTS): it is lost at power-off"
+	where="in memory only ($REPORTS), lost at power-off"
 	[ -n "$STICKDEV" ] && where="on the stick (winrescue/reports/)"
-	FLEET_NOTE="REPORT NOT SENT to $report_url ($err). It is kept $where."
-	say "winrescue: $FLEET_NOTE"
+	FLEET_NOTE="REPORT NOT SENT to $report_url: kept $where."
+	say "winrescue: $FLEET_NOTE ($err)"
 	return 1
 }
 

@@ -12,7 +12,7 @@ command -v python3 >/dev/null || vm_fail "python3 is not installed (scripts/inst
 vm_init
 vm_bitlocker_init
 vm_make_bitlocker_disk "$VM_TMP/disk.img"
-trap 'kill "$(cat "$VM_TMP/server.pid" 2>/dev/null)" 2>/dev/null; wr_bitlk_cleanup; vm_cleanup' EXIT
+trap 'kill "$(cat "$VM_TMP/server.pid" 2>/dev/null)" 2>/dev/null || :; wr_bitlk_cleanup; vm_cleanup' EXIT
 
 mkdir -p "$VM_TMP/www/reports"
 vm_put_keys_file_to() { # the same export vm_put_keys_file puts on a stick
