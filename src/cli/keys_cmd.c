@@ -107,8 +107,8 @@ static int seal_file(const char *in, const char *out, const char *pass)
 	else if (rc)
 		fprintf(stderr, "winrescue: cannot seal %s: %s\n", in, strerror(-rc));
 	else
-		printf("Sealed %zu keys from %s into %s. Keep the passphrase apart from the stick.\n",
-		       nkeys, in, out);
+		printf("Sealed %zu key%s from %s into %s. Keep the passphrase apart from the stick.\n",
+		       nkeys, nkeys == 1 ? "" : "s", in, out);
 	free(sealed);
 	return rc ? WR_RESULT_ERROR : 0;
 }
