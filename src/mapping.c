@@ -51,6 +51,11 @@ static void catch_signals_once(void)
 	atexit(wr_mapping_remove_all);
 }
 
+void wr_signals_catch(void)
+{
+	catch_signals_once();
+}
+
 int wr_mapping_reserve(const char **name)
 {
 	catch_signals_once();

@@ -3,6 +3,7 @@
 #include "winrescue/report.h"
 
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,17 @@ static json_object *summary_to_json(const struct wr_report *rep)
 	return o;
 }
 
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
+	default: return "signal";
+	}
+}
+
 static json_object *report_to_json_object(const struct wr_report *rep)
 {
 	char when[32];
@@ -194,7 +206,11 @@ static json_object *report_to_json_object(const struct wr_report *rep)
 		json_object_array_add(warnings, json_object_new_string(rep->warnings[i]));
 	add(o, "warnings", warnings);
 	add(o, "result", json_object_new_string(wr_result_name(rep->result)));
-	add(o, "exit_code", json_object_new_int((int)rep->result));
+	/* A run ended by a signal exits 128 + signal (the shell's convention). */
+	add(o, "exit_code", json_object_new_int(rep->interrupted ? 128 + rep->interrupted
+								 : (int)rep->result));
+	add(o, "interrupted", rep->interrupted ?
+		json_object_new_string(signal_name(rep->interrupted)) : NULL);
 	return o;
 }
 

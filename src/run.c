@@ -268,9 +268,22 @@ static void fix_all(struct wr_report *rep, struct session *sessions,
 					"not changed: the fix was declined");
 		return;
 	}
-	for (size_t i = 0; i < rep->nvolumes && !wr_signal_caught(); i++)
-		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
-			fix_volume(&rep->volumes[i], &sessions[i], o);
+	/* A signal now lets the volume in hand finish; the rest are left as they are
+	 * and the report says so. */
+	wr_signals_catch();
+	bool changed = false;
+	for (size_t i = 0; i < rep->nvolumes; i++) {
+		struct wr_volume *vol = &rep->volumes[i];
+		if (vol->status != WR_VOL_FIX_NEEDED || !vol->nfiles)
+			continue;
+		if (wr_signal_caught() && changed)
+			wr_set_message(&vol->message, "not changed: the run was interrupted");
+		else if (!wr_signal_caught())
+			fix_volume(vol, &sessions[i], o);
+		changed |= vol->status != WR_VOL_FIX_NEEDED;
+	}
+	if (changed)
+		rep->interrupted = wr_signal_caught();
 	wr_bootstores_fix(rep, o->backup_root);
 }
 

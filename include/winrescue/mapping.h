@@ -25,6 +25,9 @@ void wr_mapping_remove(int slot, struct crypt_device *cd);
 /* Removes every mapping still active (also registered with atexit). */
 void wr_mapping_remove_all(void);
 
+/* Catches the signals from now on without a mapping (a fix about to write: the
+ * volume in hand is finished and the report says the run was interrupted). */
+void wr_signals_catch(void);
 /* The signal caught since the start, 0 when none. */
 int wr_signal_caught(void);
 /* Holds the caught signals back while a volume is open (*old: the mask to restore). */

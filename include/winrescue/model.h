@@ -218,6 +218,7 @@ struct wr_report {
 	struct wr_storage *storage;   /* the machine's disks and controllers, NULL: not examined */
 	char **warnings;       /* about the run as a whole (e.g. keys carried in clear) */
 	size_t nwarnings;
+	int interrupted;       /* the signal that stopped a fix after it changed something, 0 if none */
 };
 
 void wr_report_init(struct wr_report *rep, enum wr_command command, bool dry_run);

@@ -247,13 +247,15 @@ int cli_run(struct cli *cli)
 		cli_guided_callbacks(&opts);
 	rep.storage = examine_storage(cli, fix && !cli->dry_run);
 	enum wr_result result = wr_run(&rep, cli->targets, cli->ntargets, &opts);
-	wr_signal_reraise();    /* a signal stopped the run: end by it (mapping.h) */
-	if (guided && interactive) {
+	if (!rep.interrupted)
+		wr_signal_reraise();    /* a signal stopped the run: end by it (mapping.h) */
+	if (guided && interactive && !rep.interrupted) {
 		cli_guided_offer_safe_mode(&rep, backups);
 		result = rep.result;
 	}
 	if (cli_write_outputs(cli, &rep))
 		result = wr_result_worse(result, WR_RESULT_ERROR);
+	wr_signal_reraise();    /* interrupted mid-fix: the report is written, now end by it */
 	if (guided)
 		cli_guided_epilogue(&rep, backups);
 	free(backups);

@@ -220,6 +220,35 @@ else
 	echo "skipped (read-only mount): mount -t tmpfs not allowed here"
 fi
 
+# ---- 7. SIGTERM in the middle of a fix: the volume in hand is finished, the
+# report is written and says so, the next volume is left alone --------------
+# gdb stops winrescue at its first delete and sends SIGTERM from inside it: a
+# fixed moment, no timing.
+if command -v gdb >/dev/null; then
+	ntfs_windows "$T/sig1.img" 16 5
+	ntfs_windows "$T/sig2.img" 16 2
+	tried=$((tried + 1))
+	timeout -k 5 120 gdb -q -batch -ex 'set breakpoint pending on' \
+		-ex 'handle SIGTERM nostop noprint pass' -ex 'break wr_ntfs_unlink' -ex run \
+		-ex 'call (int)kill((int)getpid(), 15)' -ex delete -ex continue \
+		--args "$WINRESCUE" fix --yes --backup-dir "$T/sigbk" --report "$T/sig.json" \
+		"$T/sig1.img" "$T/sig2.img" >"$T/out" 2>&1 || true
+	grep -q 'terminated with signal SIGTERM' "$T/out" && echo "ok: SIGTERM mid-fix: the process ended by it" ||
+		fail "SIGTERM mid-fix: the process did not end by the signal"
+	if jq -e '.interrupted == "SIGTERM" and .exit_code == 143' "$T/sig.json" >/dev/null 2>&1; then
+		echo "ok: SIGTERM mid-fix: the report is written, marked interrupted, exit_code 143"
+	else
+		fail "SIGTERM mid-fix: no report marked interrupted"
+	fi
+	[ "$(channel_files "$T/sig1.img")" -eq 0 ] && [ "$(ls "$T"/sigbk/*/ | wc -l)" -eq 5 ] &&
+		echo "ok: the volume in hand was finished (5 deleted, 5 backups)" || fail "SIGTERM mid-fix: volume 1 not finished"
+	[ "$(channel_files "$T/sig2.img")" -eq 2 ] && ! is_dirty "$T/sig2.img" &&
+		jq -e '.volumes[1].message | test("interrupted")' "$T/sig.json" >/dev/null 2>&1 &&
+		echo "ok: the next volume is untouched and the report says why" || fail "SIGTERM mid-fix: volume 2"
+else
+	echo "skipped (SIGTERM mid-fix): gdb not installed"
+fi
+
 # ---- 8. FIFOs given as key inputs: refused at once, never a wait ------------
 mkfifo "$T/keyfifo"
 for opt in --keys --password-file --bek; do

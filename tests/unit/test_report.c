@@ -257,7 +257,7 @@ static void json_top_level_fields(void **state)
 	json_object *root = parse_report(&rep);
 	static const char *const keys[] = { "tool", "version", "command", "dry_run", "time",
 		"machine", "volumes", "boot_stores", "summary", "storage", "warnings", "result",
-		"exit_code" };
+		"exit_code", "interrupted" };
 	assert_keys_exactly(root, keys, N(keys));
 	assert_string_equal(str_member(root, "tool"), "winrescue");
 	assert_string_equal(str_member(root, "version"), WR_VERSION);
