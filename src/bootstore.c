@@ -141,8 +141,9 @@ static int fat_read(const struct wr_volume *v, uint8_t **data, size_t *len)
 	char *probe[] = { "mattrib", "-i", drive, ESP_BCD, NULL };
 	char *copy[] = { "mcopy", "-n", "-i", drive, ESP_BCD, file, NULL };
 	int rc = run_mtools(probe, attrs, sizeof(attrs));
-	if (rc == -EIO)
-		rc = -ENOENT;
+	char *root[] = { "mattrib", "-i", drive, "::/", NULL };
+	if (rc == -EIO && run_mtools(root, NULL, 0) == 0)
+		rc = -ENOENT;  /* the partition reads, it has no store */
 	if (!rc)
 		rc = run_mtools(copy, NULL, 0);
 	if (!rc)
@@ -278,6 +279,9 @@ void wr_bootstores_scan(struct wr_report *rep, bool keep_safeboot)
 		if (rc == -ENOEXEC)
 			wr_log(WR_LOG_WARN, "mtools is not installed: the EFI partition's boot "
 				"configuration cannot be read");
+		else if (rc && rc != -ENOENT)
+			wr_log(WR_LOG_WARN, "%s partition %d: the boot configuration cannot be "
+				"looked for (%s)", v->device, v->partition, strerror(-rc));
 		if (!rc)
 			add_store(rep, i, data, len, keep_safeboot);
 		free(data);
