@@ -258,11 +258,11 @@ static void add_raid_member(struct wr_report *rep, const char *target, const cha
 int wr_probe_target(struct wr_report *rep, const char *target, char **err)
 {
 	struct stat st;
-	if (stat(target, &st) < 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
-		int e = errno ? errno : EINVAL;
+	int st_err = stat(target, &st) < 0 ? errno : 0;
+	if (st_err || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
 		*err = wr_xasprintf("%s: not a block device or an image file%s%s", target,
-			errno ? ": " : "", errno ? strerror(errno) : "");
-		return -e;
+			st_err ? ": " : "", st_err ? strerror(st_err) : "");
+		return -(st_err ? st_err : EINVAL);
 	}
 	int fd = open(target, O_RDONLY | O_CLOEXEC);
 	int unreadable = fd < 0 ? -errno : readable_at(fd, 0);

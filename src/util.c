@@ -185,6 +185,8 @@ FILE *wr_fopen_regular(const char *path)
 
 int wr_mkdir_p(const char *path, unsigned mode)
 {
+	if (!*path)
+		return -ENOENT;    /* as mkdir("") */
 	char *copy = wr_xstrdup(path);
 	int rc = 0;
 	for (char *p = copy + 1; ; p++) {

@@ -123,8 +123,10 @@ int cli_write_outputs(const struct cli *cli, struct wr_report *rep)
 	}
 	if (cli->json) {
 		char *json = wr_report_to_json(rep);
+		size_t n = strlen(json);
 		fputs(json, stdout);
-		fputc('\n', stdout);
+		if (!n || json[n - 1] != '\n')    /* json-c's pretty text ends with one */
+			fputc('\n', stdout);
 		free(json);
 	} else {
 		wr_report_print_table(rep, stdout, cli->verbose > 0);

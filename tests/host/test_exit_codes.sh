@@ -39,4 +39,14 @@ check "--help lists the commands and exit codes" sh -c \
 	"grep -q 'winrescue scan' '$T/out' && grep -q 'Exit codes: 0 nothing to fix, 1 fixed, 2 Windows not found, 4 fix needed, 8 error' '$T/out'"
 expect_rc "--version" 0 --version
 check "--version prints the version" grep -Eq '^winrescue [0-9]+\.[0-9]+\.[0-9]+$' "$T/out"
+
+# Defects of issue 9, each failed before its fix.
+expect_rc "--reports-dir \"\" (error, said once)" 8 scan --reports-dir "" "$T/clean.img"
+check "--reports-dir \"\" is named" grep -q "cannot write to" "$T/err"
+mkdir "$T/folder"
+expect_rc "a folder as target (error)" 8 scan "$T/folder"
+check "a folder as target: no stale error text" sh -c "! grep -q 'No such file' '$T/out'"
+wr scan --json "$T/clean.img" >"$T/json" 2>/dev/null
+check "--json ends with exactly one newline" sh -c \
+	"[ \"\$(tail -c 2 '$T/json' | od -An -c | tr -d ' ')\" = '}\\n' ]"
 finish
