@@ -20,7 +20,6 @@
 #define BEK_SIZE_OFF 0             /* u32: the file's own length */
 #define BEK_VERSION_OFF 4          /* u32: 1 */
 #define BEK_GUID_OFF 16            /* the startup-key protector it opens */
-#define MAX_PROMPTS 10
 #define MAX_KEYS_PER_ID 8
 #define MAX_TRIED_KEYS 32
 
@@ -303,7 +302,7 @@ static int try_prompt(struct search *s)
 {
 	const char *key_id = wr_volume_recovery_key_id(s->vol);
 	int rc = -EPERM;
-	for (int i = 0; s->ks->prompt && key_id && rc == -EPERM && i < MAX_PROMPTS; i++) {
+	while (s->ks->prompt && key_id && rc == -EPERM) {   /* until a key works or the user skips */
 		struct wr_recovery_key key;
 		int p = s->ks->prompt(s->ks->prompt_ctx, s->vol, key_id, &key);
 		if (wr_signal_caught())
