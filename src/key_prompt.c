@@ -285,13 +285,13 @@ static enum entry_step on_key(FILE *out, struct entry *e, const struct key_event
 	return ENTRY_MORE;
 }
 
-/* Reads one byte; a lone ESC gets 100 ms for the rest of its sequence.
+/* Reads one byte; a lone ESC gets a second for the rest of its sequence (a loaded serial line is slow).
  * Returns 1, 0 at end of input, -1 on a signal or error. */
 static int read_byte(int fd, struct key_decoder *d, unsigned char *b)
 {
 	if (key_decoder_pending(d)) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		if (poll(&pfd, 1, 100) == 0)
+		if (poll(&pfd, 1, 1000) == 0)
 			key_decoder_reset(d);
 	}
 	ssize_t n = read(fd, b, 1);

@@ -570,7 +570,7 @@ static size_t output_width(FILE *out, bool verbose)
 	return verbose ? 0 : SERIAL_CONSOLE_WIDTH;
 }
 
-int wr_report_print_table(const struct wr_report *rep, FILE *out, bool verbose)
+int wr_report_print_details(const struct wr_report *rep, FILE *out, bool verbose)
 {
 	size_t width = output_width(out, verbose);
 	struct table_layout volumes = { volume_columns, NELEMS(volume_columns), volume_cell, verbose, width };
@@ -587,6 +587,15 @@ int wr_report_print_table(const struct wr_report *rep, FILE *out, bool verbose)
 	if (verbose || rep->result == WR_RESULT_NO_WINDOWS)
 		wr_storage_print(out, rep->storage, width ? width : SERIAL_CONSOLE_WIDTH);
 	wr_boot_print_notes(out, rep, verbose, width ? width : SERIAL_CONSOLE_WIDTH);
+	return 0;
+}
+
+int wr_report_print_table(const struct wr_report *rep, FILE *out, bool verbose)
+{
+	int rc = wr_report_print_details(rep, out, verbose);
+	if (rc)
+		return rc;
+	size_t width = output_width(out, verbose);
 	char *result = result_line(rep);
 	fputc('\n', out);
 	char *line = wr_xasprintf("Result: %s", result);

@@ -8,8 +8,9 @@ const struct wr_state_rule wr_state_rules[] = {
 	  "Windows is hibernated on this volume: writing now would corrupt the saved session. "
 	  "Start Windows and shut it down fully, or run again with --discard-hibernation "
 	  "(the hibernated session is thrown away and Windows checks the disk at its next boot)",
-	  "Windows is hibernated on this disk: its open programs are saved there.\n"
-	  "Discard the hibernated session (unsaved work in it is lost)?" },
+	  "Windows is hibernated on this disk: its open programs and unsaved work are saved\n"
+	  "there. Fixing it throws that session away (Windows then starts fresh and checks\n"
+	  "the disk once). Discard the hibernated session and fix this disk?" },
 	{ WR_STATE_FAST_STARTUP, WR_NTFS_DISCARD_FAST_STARTUP,
 	  "Windows shut down with Fast Startup and keeps cached file-system data: writing now "
 	  "could be undone or corrupted by it. Shut Windows down fully (shutdown /s /t 0), or "

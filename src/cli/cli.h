@@ -68,6 +68,8 @@ struct wr_keysource *cli_make_keysource(const struct cli *cli, bool interactive)
 int cli_run(struct cli *cli);
 /* Asks a yes/no question on the terminal; default no. */
 bool cli_ask_yes(const char *question);
+/* The same with the answer an empty line gives ([Y/n] or [y/N]); end of input is no. */
+bool cli_ask(const char *question, bool default_yes);
 
 /* The guided mode: questions instead of options, and what to do next. */
 void cli_guided_callbacks(struct wr_run_options *opts);

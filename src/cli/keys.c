@@ -143,12 +143,21 @@ struct wr_keysource *cli_make_keysource(const struct cli *cli, bool interactive)
 	return ks;
 }
 
-bool cli_ask_yes(const char *question)
+bool cli_ask(const char *question, bool default_yes)
 {
 	char line[64];
-	printf("%s [y/N] ", question);
+	printf("%s %s ", question, default_yes ? "[Y/n]" : "[y/N]");
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
-	return line[0] == 'y' || line[0] == 'Y';
+	const char *p = line + strspn(line, " \t");
+	if (*p == '\r' || *p == '\n' || !*p)
+		return default_yes;
+	/* y, o (oui), j (ja): yes on the keyboards of the languages nearby. */
+	return strchr("yYoOjJ", *p) != NULL;
+}
+
+bool cli_ask_yes(const char *question)
+{
+	return cli_ask(question, false);
 }

@@ -128,6 +128,9 @@ int cli_write_outputs(const struct cli *cli, struct wr_report *rep)
 		if (!n || json[n - 1] != '\n')    /* json-c's pretty text ends with one */
 			fputc('\n', stdout);
 		free(json);
+	} else if (cli->command->report == WR_COMMAND_GUIDED) {
+		/* The guided mode ends with its own result line (verdict.h). */
+		wr_report_print_details(rep, stdout, cli->verbose > 0);
 	} else {
 		wr_report_print_table(rep, stdout, cli->verbose > 0);
 	}

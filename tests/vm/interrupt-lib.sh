@@ -62,9 +62,14 @@ vmi_violation() {
 	vmi_violations=$((vmi_violations + 1))
 }
 
-# The console's last "device-mapper mappings left: N" must say 0.
+# The console's last "device-mapper mappings left: N" must say 0. After a guided
+# run /init prints that line only when mappings are left (plain words on the
+# technician's screen): there, reaching the end prompt without it means 0.
 vmi_check_mappings() {
 	n=$(tr -d '\r' <"$VM_TMP/console.log" | sed -n 's/.*device-mapper mappings left: \([0-9]*\).*/\1/p' | tail -n1)
+	if [ -z "$n" ] && grep -q 'Remove the stick and press Enter' "$VM_TMP/console.log"; then
+		n=0
+	fi
 	if [ "${n:-none}" != 0 ]; then
 		vmi_mappings_left=$((vmi_mappings_left + ${n:-1}))
 		vmi_violation "device-mapper mappings left in the VM: ${n:-not reported}"

@@ -1,28 +1,36 @@
 #!/bin/sh
-# Guided mode on a BitLocker PC over the serial console (legacy BIOS, AHCI): the
-# Key ID is shown, the technician types the recovery key with a typo in block 3
-# first (caught before any slow work, asked again), then the right key, confirms.
+# Guided mode on a BitLocker PC over the serial console (legacy BIOS, AHCI), as
+# typed from an xterm-like terminal: the Key ID is shown as the Windows recovery
+# screen shows it; a wrong (well-formed) key is refused by the volume and asked
+# again without rebooting; the right key typed with F1-F10 (F10 = 0, xterm escape
+# sequences) opens it; Enter at the one question fixes it.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 . "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
 vm_bitlocker_case
-# One digit of block 3 off by one: no longer a multiple of 11.
-typo=$(echo "$WR_BITLK_RP" | awk -F- '{
-	d = substr($3, 6, 1); $3 = substr($3, 1, 5) ((d + 1) % 10)
-	out = $1; for (i = 2; i <= NF; i++) out = out "-" $i; print out }')
-block3=$(echo "$typo" | cut -d- -f3)
+# Another Windows-made volume's key: every block valid, not this volume's key.
+wrong=404558-436711-420860-678557-638220-018909-039941-695321
+# F1-F4: ESC O P..S; F5: ESC [15~; F6-F10: ESC [17~..[21~ (expect's send understands \033).
+fkeys=$(echo "$WR_BITLK_RP" | tr -d - | sed 's/./&\n/g' | awk 'NF {
+	if ($1 >= 1 && $1 <= 4) printf "\\033O%c", 79 + $1
+	else if ($1 == 5) printf "\\033[15~"
+	else printf "\\033[%d~", $1 == 0 ? 21 : $1 + 11 }')
 cat >"$VM_TMP/dialog" <<STEPS
 expect press Enter to start
 send \\r
-expect Key ID: $VM_BL_KEYID
-expect Recovery key \\(48 digits
-send $typo\\r
-expect block 3 \\($block3\\) is not valid: check it
-expect Recovery key \\(48 digits
-send $WR_BITLK_RP\\r
-expect Delete the 5 files marked 'would delete' above\\? \\[y/N\\]
-send y\\r
-expect Done: 5 files deleted
-expect device-mapper mappings left: 0
+expect the first 8 characters: ${VM_BL_KEYID%%-*}
+expect Entra ID or Intune
+expect Recovery key: 
+send $wrong\\r
+expect Checking the key
+expect That recovery key does not open this disk
+expect Recovery key: 
+send $fkeys\\r
+expect Recovery key: $WR_BITLK_RP
+expect Fix this PC now\\? \\[Y/n\\]
+send \\r
+expect 5 faulty files deleted
+expect If BitLocker asks for the recovery key once
+expect FIXED - remove the stick and restart the PC
 expect Remove the stick and press Enter to restart
 send \\r
 STEPS
@@ -30,3 +38,4 @@ vm_boot bios ahci "$VM_TMP/dialog" 280
 vm_check_bitlocker_fixed
 vm_check_reports with-backups
 vm_check_bitlocker_report typed
+! grep -q 'mappings left: [1-9]' "$VM_TMP/console.log" || vm_fail "device-mapper mappings were left"

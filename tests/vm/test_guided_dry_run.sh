@@ -10,7 +10,7 @@ cat >"$VM_TMP/dialog" <<'STEPS'
 expect press Enter to start
 send \r
 expect C-00000291-00000000-00000032.sys
-expect Delete the 5 files marked 'would delete' above\? \[y/N\]
+expect Fix this PC now\? \[Y/n\]
 send n\r
 expect Remove the stick and press Enter to restart
 send \r

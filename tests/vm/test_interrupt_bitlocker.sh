@@ -15,7 +15,7 @@ vmi_init
 vmi_prepare
 sigint=0 sigterm=0 before_delete=0 after_fix=0
 
-PROMPT="Delete the 5 files marked 'would delete' above\\? \\[y/N\\]"
+PROMPT="Fix this PC now\\? \\[Y/n\\]"
 
 # dialog STEP...: the dialog file, one step an argument.
 dialog() { printf '%s\n' "$@" >"$VM_TMP/dialog"; }
@@ -35,9 +35,8 @@ sleep $d" ;;
 send y\\r
 sleep $d" ;;
 	esac
-	dialog "expect press Enter to start" 'send \r' "expect Recovery key \\(48 digits" \
+	dialog "expect press Enter to start" 'send \r' "expect Recovery key: " \
 		"send $WR_BITLK_RP\\r" "$moment" 'send \003' \
-		"expect device-mapper mappings left: [0-9]+" \
 		"expect Remove the stick and press Enter to restart" 'send \r'
 	sigint=$((sigint + 1))
 	interrupted_run "$what"

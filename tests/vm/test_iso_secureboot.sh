@@ -10,9 +10,10 @@ cat >"$VM_TMP/dialog" <<'STEPS'
 expect firmware UEFI, Secure Boot on
 expect press Enter to start
 send \r
-expect Delete the 5 files marked 'would delete' above\? \[y/N\]
+expect Fix this PC now\? \[Y/n\]
 send y\r
-expect Done: 5 files deleted
+expect 5 faulty files deleted
+expect FIXED - remove the stick and restart the PC
 expect Remove the stick and press Enter to restart \(s \+ Enter: shell\)
 send s\r
 expect / #

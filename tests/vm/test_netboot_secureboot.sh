@@ -11,7 +11,7 @@ cat >"$VM_TMP/dialog" <<'STEPS'
 expect firmware UEFI, Secure Boot on
 expect press Enter to start
 send \r
-expect Delete the 5 files marked 'would delete' above\? \[y/N\]
+expect Fix this PC now\? \[Y/n\]
 send n\r
 expect Remove the stick and press Enter to restart
 send \r
