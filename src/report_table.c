@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "table_fit.h"
 #include "winrescue/report_boot.h"
 #include "winrescue/util.h"
 #include "report_internal.h"
@@ -30,6 +31,7 @@ struct column {
 	int flags;
 	bool verbose_only;
 	enum line_breaks breaks;
+	int shrink;            /* > 0: shortened in the middle to fit, first to this width */
 };
 
 /* Returns the text of one cell of item (allocated; the table takes it). */
@@ -49,19 +51,19 @@ enum volume_column {
 };
 
 static const struct column volume_columns[] = {
-	{ VOL_DEVICE, "DEVICE", 0.2, 0, false, BREAK_NEVER },
-	{ VOL_PART, "PART", 1, SCOLS_FL_RIGHT, false, BREAK_NEVER },
-	{ VOL_SIZE, "SIZE", 5, SCOLS_FL_RIGHT, false, BREAK_NEVER },
-	{ VOL_OFFSET, "OFFSET", 10, SCOLS_FL_RIGHT, true, BREAK_NEVER },
-	{ VOL_FS, "FS", 4, 0, false, BREAK_NEVER },
-	{ VOL_LABEL, "LABEL", 0.1, SCOLS_FL_TRUNC, false, BREAK_NEVER },
-	{ VOL_SERIAL, "SERIAL", 16, 0, true, BREAK_NEVER },
-	{ VOL_ENCRYPTION, "ENCRYPTION", 4, 0, false, BREAK_NEVER },
-	{ VOL_KEY_IDS, "KEY IDS", 36, 0, true, BREAK_AT_NEWLINES },
-	{ VOL_WINDOWS, "WINDOWS", 3, 0, false, BREAK_NEVER },
-	{ VOL_STATE, "STATE", 5, 0, false, BREAK_AT_FIRST_SPACE },
-	{ VOL_STATUS, "STATUS", 5, 0, false, BREAK_AT_FIRST_SPACE },
-	{ VOL_PART_TYPE, "PARTITION TYPE", 0.1, SCOLS_FL_TRUNC, true, BREAK_NEVER },
+	{ VOL_DEVICE, "DEVICE", 0.2, 0, false, BREAK_NEVER, 16 },
+	{ VOL_PART, "PART", 1, SCOLS_FL_RIGHT, false, BREAK_NEVER, 0 },
+	{ VOL_SIZE, "SIZE", 5, SCOLS_FL_RIGHT, false, BREAK_NEVER, 0 },
+	{ VOL_OFFSET, "OFFSET", 10, SCOLS_FL_RIGHT, true, BREAK_NEVER, 0 },
+	{ VOL_FS, "FS", 4, 0, false, BREAK_NEVER, 0 },
+	{ VOL_LABEL, "LABEL", 0.1, SCOLS_FL_TRUNC, false, BREAK_NEVER, 8 },
+	{ VOL_SERIAL, "SERIAL", 16, 0, true, BREAK_NEVER, 0 },
+	{ VOL_ENCRYPTION, "ENCRYPTION", 4, 0, true, BREAK_NEVER, 0 },
+	{ VOL_KEY_IDS, "KEY IDS", 36, 0, true, BREAK_AT_NEWLINES, 0 },
+	{ VOL_WINDOWS, "WINDOWS", 3, 0, false, BREAK_NEVER, 0 },
+	{ VOL_STATE, "STATE", 5, 0, false, BREAK_AT_FIRST_SPACE, 0 },
+	{ VOL_STATUS, "STATUS", 5, 0, false, BREAK_AT_FIRST_SPACE, 0 },
+	{ VOL_PART_TYPE, "PARTITION TYPE", 0.1, SCOLS_FL_TRUNC, true, BREAK_NEVER, 0 },
 };
 
 enum file_column {
@@ -70,13 +72,13 @@ enum file_column {
 };
 
 static const struct column file_columns[] = {
-	{ FILE_NAME, "FILE", 0.3, SCOLS_FL_WRAP, false, BREAK_NEVER },
-	{ FILE_SIZE, "SIZE", 5, SCOLS_FL_RIGHT, false, BREAK_NEVER },
-	{ FILE_MODIFIED, "MODIFIED (UTC)", 10, 0, false, BREAK_AT_FIRST_SPACE },
-	{ FILE_TIME_CLASS, "TIME CLASS", 10, 0, false, BREAK_AT_FIRST_SPACE },
-	{ FILE_CONTENT, "CONTENT", 7, 0, false, BREAK_AT_FIRST_SPACE },
-	{ FILE_ACTION, "ACTION", 6, 0, false, BREAK_AT_FIRST_SPACE },
-	{ FILE_BACKUP, "BACKUP", 0.3, SCOLS_FL_WRAP, true, BREAK_NEVER },
+	{ FILE_NAME, "FILE", 0.3, SCOLS_FL_WRAP, false, BREAK_NEVER, 20 },
+	{ FILE_SIZE, "SIZE", 5, SCOLS_FL_RIGHT, false, BREAK_NEVER, 0 },
+	{ FILE_MODIFIED, "MODIFIED (UTC)", 10, 0, false, BREAK_AT_FIRST_SPACE, 0 },
+	{ FILE_TIME_CLASS, "TIME CLASS", 10, 0, false, BREAK_AT_FIRST_SPACE, 0 },
+	{ FILE_CONTENT, "CONTENT", 7, 0, false, BREAK_AT_FIRST_SPACE, 0 },
+	{ FILE_ACTION, "ACTION", 6, 0, false, BREAK_AT_FIRST_SPACE, 0 },
+	{ FILE_BACKUP, "BACKUP", 0.3, SCOLS_FL_WRAP, true, BREAK_NEVER, 0 },
 };
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -151,8 +153,8 @@ static const char *status_words(enum wr_volume_status s)
 static const char *time_class_words(enum wr_time_class c)
 {
 	switch (c) {
-	case WR_TIME_FAULTY: return "faulty (04:09 UTC)";
-	case WR_TIME_GOOD: return "reverted (05:27+)";
+	case WR_TIME_FAULTY: return "faulty";     /* written 04:09-05:27 UTC */
+	case WR_TIME_GOOD: return "reverted";     /* 05:27 UTC or later */
 	case WR_TIME_OTHER: break;
 	}
 	return "other";
@@ -161,7 +163,7 @@ static const char *time_class_words(enum wr_time_class c)
 static const char *content_words(enum wr_content_class c)
 {
 	switch (c) {
-	case WR_CONTENT_MAGIC: return "channel file";
+	case WR_CONTENT_MAGIC: return "channel";
 	case WR_CONTENT_ZERO: return "all zeros";
 	case WR_CONTENT_EMPTY: return "empty";
 	case WR_CONTENT_UNREADABLE: return "unreadable";
@@ -205,7 +207,8 @@ static char *volume_cell(const void *item, int id, bool verbose)
 	case VOL_PART: return v->partition > 0 ? wr_xasprintf("%d", v->partition) : or_dash(NULL);
 	case VOL_SIZE: return wr_human_size(v->size);
 	case VOL_OFFSET: return wr_xasprintf("%llu", (unsigned long long)v->offset);
-	case VOL_FS: return or_dash(v->fs_type);
+	case VOL_FS:   /* ENCRYPTION is a verbose column: the short table says it here */
+		return or_dash(v->encryption == WR_ENC_BITLOCKER ? "BitLocker" : v->fs_type);
 	case VOL_LABEL: return or_dash(v->label);
 	case VOL_SERIAL: return or_dash(v->serial);
 	case VOL_ENCRYPTION:
@@ -241,28 +244,6 @@ static char *file_cell(const void *item, int id, bool verbose)
 	case FILE_BACKUP: return or_dash(f->backup);
 	}
 	return or_dash(NULL);
-}
-
-/* Display columns of a UTF-8 string (every non-continuation byte is one). */
-static size_t text_columns(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
-static size_t widest_line(const char *s)
-{
-	size_t widest = 0;
-	while (*s) {
-		size_t len = strcspn(s, "\n");
-		size_t cols = text_columns(s, len);
-		if (cols > widest)
-			widest = cols;
-		s += len + (s[len] == '\n');
-	}
-	return widest;
 }
 
 /* The text of a table before it goes to libsmartcols: rows by shown columns. */
@@ -307,7 +288,7 @@ static size_t grid_width(const struct cell_grid *g)
 	for (size_t c = 0; c < g->ncolumns; c++) {
 		size_t widest = strlen(g->columns[c]->name);
 		for (size_t r = 0; r < g->nrows; r++) {
-			size_t w = widest_line(*grid_cell(g, r, c));
+			size_t w = wr_widest_line(*grid_cell(g, r, c));
 			widest = w > widest ? w : widest;
 		}
 		total += widest;
@@ -331,12 +312,27 @@ static void break_phrases_to_fit(struct cell_grid *g, size_t width)
 	}
 }
 
-static int add_columns(struct libscols_table *tb, const struct cell_grid *g)
+/* The short table: one line per row, long names shortened in the middle. */
+static void fit_grid(struct cell_grid *g, size_t width)
+{
+	const char **headers = wr_xcalloc(g->ncolumns + 1, sizeof(*headers));
+	int *rank = wr_xcalloc(g->ncolumns + 1, sizeof(*rank));
+	for (size_t c = 0; c < g->ncolumns; c++) {
+		headers[c] = g->columns[c]->name;
+		rank[c] = g->columns[c]->shrink;
+	}
+	wr_table_fit(g->text, g->nrows, g->ncolumns, headers, rank, width);
+	free(headers);
+	free(rank);
+}
+
+static int add_columns(struct libscols_table *tb, const struct cell_grid *g, bool fitted)
 {
 	for (size_t c = 0; c < g->ncolumns; c++) {
 		const struct column *col = g->columns[c];
 		int flags = col->flags | (col->breaks != BREAK_NEVER ? SCOLS_FL_WRAP : 0);
-		struct libscols_column *cl = scols_table_new_column(tb, col->name, col->width_hint, flags);
+		struct libscols_column *cl = scols_table_new_column(tb, col->name,
+			fitted ? 0 : col->width_hint, flags);   /* fitted: the text's own width */
 		if (!cl)
 			return -ENOMEM;
 		if (col->breaks != BREAK_NEVER) {
@@ -386,9 +382,11 @@ static int print_table(FILE *out, const struct table_layout *l, const void *item
 	if (!tb)
 		return -ENOMEM;
 	struct cell_grid g = make_grid(l, items, nitems, item_size);
-	if (l->width)
+	if (l->width && !l->verbose)
+		fit_grid(&g, l->width);
+	else if (l->width)
 		break_phrases_to_fit(&g, l->width);
-	int rc = add_columns(tb, &g);
+	int rc = add_columns(tb, &g, l->width && !l->verbose);
 	if (!rc)
 		rc = add_rows(tb, &g);
 	if (!rc)
@@ -409,7 +407,7 @@ void wr_print_wrapped(FILE *out, const char *text, size_t indent, size_t width)
 		size_t len = strcspn(p, " ");
 		if (!len)
 			break;
-		size_t cols = text_columns(p, len);
+		size_t cols = wr_text_columns(p, len);
 		if (used && width && used + 1 + cols > width) {
 			fputc('\n', out);
 			used = 0;
@@ -560,8 +558,10 @@ static char *result_line(const struct wr_report *rep)
  * it is read later, in an editor, and wrapping would only get in the way. */
 static size_t output_width(FILE *out, bool verbose)
 {
-	int fd = fileno(out);
+	int fd = fileno(out), cols = getenv("COLUMNS") ? atoi(getenv("COLUMNS")) : 0;
 	struct winsize ws;
+	if (cols > 0 && !verbose)      /* as util-linux's tables: COLUMNS wins */
+		return (size_t)cols;
 	if (fd >= 0 && isatty(fd)) {
 		if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 			return ws.ws_col;
