@@ -28,6 +28,14 @@ wr() {
 	"$WINRESCUE" "$@" || rc=$?
 }
 
+# run_dialog SCRIPT: runs an expect dialog on a pty; its exit code lands in $rc, what
+# it saw in $T/transcript, and as read on the screen (no CR, no colours) in $T/shown.
+run_dialog() {
+	rc=0
+	expect "$1" >"$T/transcript" 2>&1 || rc=$?
+	tr -d '\r' <"$T/transcript" | sed 's/\x1b\[[0-9;]*m//g' >"$T/shown"
+}
+
 # part_offset DISK N: byte offset of partition N (from sfdisk, an independent reader).
 part_offset() {
 	sfdisk -J "$1" | jq -r --argjson n "$2" '.partitiontable.partitions[$n-1].start * 512'

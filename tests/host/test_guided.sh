@@ -23,9 +23,7 @@ expect {
 catch wait result
 exit [lindex \$result 3]
 EOF2
-	rc=0
-	expect "$T/dialog.exp" >"$T/transcript" 2>&1 || rc=$?
-	tr -d '\r' <"$T/transcript" | sed 's/\x1b\[[0-9;]*m//g' >"$T/shown"
+	run_dialog "$T/dialog.exp"
 }
 plain_words() {
 	! tail -n +2 "$T/shown" | grep -qiE 'exit code|mapping|winrescue (fix|scan)|--[a-z]'

@@ -5,22 +5,15 @@
 # Real Windows-made BitLocker volumes (../shared/testdata/bitlk), one scan asking
 # for each; the keys are checked by libcryptsetup (the report says "accepted").
 . "$WR_SOURCE/tests/host/lib.sh"
-data=$WR_SHARED/testdata/bitlk/bitlk-images.tar.xz
-if [ ! -f "$data" ]; then
-	echo "skipped: ../shared/testdata/bitlk not found"
-	exit 77
-fi
-tar -xJf "$data" -C "$T"
-imgs=$T/bitlk-images
-conf() {  # conf IMAGE KEY: a value from images.conf
-	sed -n "/^\[$1\]/,/^\[/p" "$imgs/images.conf" | sed -n "s/^$2=//p"
-}
+. "$WR_SOURCE/tests/tools/bitlk.sh"
+wr_bitlk_setup
+imgs=$WR_BITLK_CACHE/bitlk-images
 set -- aes-xts-128 aes-xts-256 aes-cbc-128 aes-cbc-256 aes-xts-128-4k aes-cbc-128-4k
 targets= ids=
 for v; do
 	targets="$targets $imgs/bitlk-$v.img"
-	ids="$ids $(conf "bitlk-$v" RP_VMK_GUID | cut -c1-8 | tr a-f A-F)"
-	eval "key_$(echo "$v" | tr - _)=\$(conf bitlk-$v RP)"
+	ids="$ids $(wr_bitlk_conf "bitlk-$v" RP_VMK_GUID | cut -c1-8 | tr a-f A-F)"
+	eval "key_$(echo "$v" | tr - _)=\$(wr_bitlk_conf bitlk-$v RP)"
 done
 cat >"$T/typist.exp" <<EOF2
 set ids [list $ids]
@@ -106,9 +99,7 @@ expect -timeout 90 eof
 catch wait result
 exit [lindex \$result 3]
 EOF2
-rc=0
-expect "$T/typist.exp" >"$T/transcript" 2>&1 || rc=$?
-tr -d '\r' <"$T/transcript" | sed 's/\x1b\[[0-9;]*m//g' >"$T/shown"
+run_dialog "$T/typist.exp"
 check "the scan ended normally (exit 4 or 8: locked or no device-mapper here)" sh -c "test $rc -eq 4 || test $rc -eq 8"
 for i in 0 1 2 3 4 5; do
 	check "volume $((i + 1)) ($(echo "$@" | cut -d' ' -f$((i + 1)))): key accepted" test \
