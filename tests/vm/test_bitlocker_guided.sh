@@ -34,7 +34,7 @@ expect FIXED - remove the stick and restart the PC
 expect Remove the stick and press Enter to restart
 send \\r
 STEPS
-vm_boot bios ahci "$VM_TMP/dialog" 280
+vm_boot bios ahci "$VM_TMP/dialog" 540
 vm_check_bitlocker_fixed
 vm_check_reports with-backups
 vm_check_bitlocker_report typed
