@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "report_words.h"
 #include "table_fit.h"
 #include "winrescue/report_boot.h"
 #include "winrescue/util.h"
@@ -126,63 +127,6 @@ static char *or_dash(const char *s)
 	return wr_xstrdup(s && *s ? s : "-");
 }
 
-/* The state's name in words: "unclean journal", "fast startup". */
-static char *state_words(unsigned state)
-{
-	char *words = wr_xstrdup(wr_state_name(state));
-	for (char *p = words; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	return words;
-}
-
-static const char *status_words(enum wr_volume_status s)
-{
-	switch (s) {
-	case WR_VOL_NOT_WINDOWS: return "not Windows";
-	case WR_VOL_CLEAN: return "clean";
-	case WR_VOL_FIX_NEEDED: return "fix needed";
-	case WR_VOL_FIXED: return "fixed";
-	case WR_VOL_REFUSED: return "REFUSED";
-	case WR_VOL_LOCKED: return "locked";
-	case WR_VOL_ERROR: return "ERROR";
-	}
-	return "ERROR";
-}
-
-static const char *time_class_words(enum wr_time_class c)
-{
-	switch (c) {
-	case WR_TIME_FAULTY: return "faulty";     /* written 04:09-05:27 UTC */
-	case WR_TIME_GOOD: return "reverted";     /* 05:27 UTC or later */
-	case WR_TIME_OTHER: break;
-	}
-	return "other";
-}
-
-static const char *content_words(enum wr_content_class c)
-{
-	switch (c) {
-	case WR_CONTENT_MAGIC: return "channel";
-	case WR_CONTENT_ZERO: return "all zeros";
-	case WR_CONTENT_EMPTY: return "empty";
-	case WR_CONTENT_UNREADABLE: return "unreadable";
-	case WR_CONTENT_OTHER: break;
-	}
-	return "other";
-}
-
-static const char *action_words(enum wr_action a)
-{
-	switch (a) {
-	case WR_ACTION_WOULD_DELETE: return "would delete";
-	case WR_ACTION_DELETED: return "deleted";
-	case WR_ACTION_FAILED: return "FAILED";
-	case WR_ACTION_NONE: break;
-	}
-	return "-";
-}
-
 /* The Key IDs to look up in a key export, one per line of the cell. */
 static char *recovery_key_ids(const struct wr_bitlocker *bl)
 {
@@ -215,8 +159,8 @@ static char *volume_cell(const void *item, int id, bool verbose)
 		return wr_xstrdup(v->encryption == WR_ENC_BITLOCKER ? "BitLocker" : "none");
 	case VOL_KEY_IDS: return recovery_key_ids(&v->bitlocker);
 	case VOL_WINDOWS: return wr_xstrdup(v->windows ? "yes" : "no");
-	case VOL_STATE: return state_words(v->state);
-	case VOL_STATUS: return wr_xstrdup(status_words(v->status));
+	case VOL_STATE: return wr_state_words(v->state);
+	case VOL_STATUS: return wr_xstrdup(wr_status_words(v->status));
 	case VOL_PART_TYPE: return or_dash(v->part_type);
 	}
 	return or_dash(NULL);
@@ -238,9 +182,9 @@ static char *file_cell(const void *item, int id, bool verbose)
 		return wr_xstrdup(verbose ? f->path : base_name(f->path));
 	case FILE_SIZE: return wr_human_size(f->size);
 	case FILE_MODIFIED: return ntfs_time_minutes(f->modified);
-	case FILE_TIME_CLASS: return wr_xstrdup(time_class_words(f->time_class));
-	case FILE_CONTENT: return wr_xstrdup(content_words(f->content_class));
-	case FILE_ACTION: return wr_xstrdup(action_words(f->action));
+	case FILE_TIME_CLASS: return wr_xstrdup(wr_time_class_words(f->time_class));
+	case FILE_CONTENT: return wr_xstrdup(wr_content_words(f->content_class));
+	case FILE_ACTION: return wr_xstrdup(wr_action_words(f->action));
 	case FILE_BACKUP: return or_dash(f->backup);
 	}
 	return or_dash(NULL);

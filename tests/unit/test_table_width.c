@@ -50,7 +50,7 @@ static void file(struct wr_volume *v, const char *name, int64_t when, enum wr_ti
 /* Every class the tables show, with names longer than any screen wants. */
 static void build(struct wr_report *rep)
 {
-	wr_report_init(rep, "fix", false);
+	wr_report_init(rep, WR_COMMAND_FIX, false);
 	volume(rep, "/dev/sda1", "SYSTEM", WR_VOL_NOT_WINDOWS, 0);
 	volume(rep, "/dev/disk/by-id/nvme-Samsung_SSD_980_PRO_2TB_S6B0NL0T123456X-part3",
 	       "A label as long as Windows allows it", WR_VOL_FIX_NEEDED, WR_STATE_UNCLEAN_JOURNAL);
