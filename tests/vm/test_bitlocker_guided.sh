@@ -25,7 +25,7 @@ expect Checking the key
 expect That recovery key does not open this disk
 expect Recovery key: 
 send $fkeys\\r
-expect Recovery key: $WR_BITLK_RP
+expect $WR_BITLK_RP
 expect Fix this PC now\\? \\[Y/n\\]
 send \\r
 expect 5 faulty files deleted
