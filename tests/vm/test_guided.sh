@@ -15,7 +15,7 @@ vm_make_stick "$VM_TMP/stick.img"
 cat >"$VM_TMP/dialog" <<'STEPS'
 expect press Enter to start
 send \r
-expect C-00000291-00000000-00000032.sys
+expect C-00000291.*0000032\.sys
 expect Windows will check the disk once
 expect Fix this PC now\? \[Y/n\]
 send \r
