@@ -13,13 +13,12 @@ enc_before=$(dd if="$VM_TMP/disk.img" bs=1M skip="$VM_BL_START" count="$VM_BL_MI
 cat >"$VM_TMP/dialog" <<STEPS
 expect press Enter to start
 send \\r
-expect Key ID: $VM_BL_KEYID
-expect Recovery key \\(48 digits
+expect the first 8 characters: ${VM_BL_KEYID%%-*}
+expect Recovery key: 
 send \\r
 expect No key: start Windows in Safe Mode instead\\? \\[y/N\\]
 send y\\r
 expect Windows will start in Safe Mode
-expect device-mapper mappings left: 0
 expect Remove the stick and press Enter to restart
 send \\r
 STEPS

@@ -14,11 +14,10 @@ expect press Enter to start
 send \r
 expect waiting until no more disks appear
 expect \(PCI 1000:0079\): no driver
-expect Result: Windows not found on this machine
 expect What to check next
 expect SATA mode
 expect no driver
-expect done, exit code 2
+expect WINDOWS NOT FOUND - nothing was checked or changed
 expect press Enter to restart
 send \r
 STEPS
