@@ -97,6 +97,7 @@ static void plan_volume(struct wr_volume *vol, const struct session *s)
 	int rc = wr_ntfs_open(&s->range, 0, &nv, &err);
 	if (rc) {
 		vol->status = WR_VOL_ERROR;
+		free(vol->message); /* the error outranks a note such as "suspended" */
 		vol->message = err;
 		return;
 	}
@@ -191,6 +192,7 @@ static size_t write_fix(struct wr_volume *vol, const struct session *s, unsigned
 	struct wr_ntfs *nv = NULL;
 	char *err = NULL;
 	if (wr_ntfs_open(&s->range, flags, &nv, &err)) {
+		free(vol->message);
 		vol->message = err;
 		set_planned_actions(vol, WR_ACTION_NONE);
 		return vol->nfiles;
