@@ -10,7 +10,6 @@ report_url=
 after_fixed=
 after_failed=
 FLEET_NOTE=
-FLEET_NET=
 
 # A bare passphrase file name is looked for in the stick's winrescue/ folder, then
 # at the top and in winrescue/ of every other FAT/exFAT volume (a second stick
@@ -72,7 +71,6 @@ fleet_start_network() {
 		[ "$n" = lo ] && continue
 		ip link set "$n" up 2>/dev/null
 		if udhcpc -i "$n" -n -q -t 5 -T 2 -s /etc/winrescue/udhcpc.script >>"$INITLOG" 2>&1; then
-			FLEET_NET=$n
 			say "winrescue: network $n: $(ip -4 -o addr show dev "$n" | awk '{ print $4 }')"
 			return 0
 		fi

@@ -32,6 +32,7 @@ wr() {
 # it saw in $T/transcript, and as read on the screen (no CR, no colours) in $T/shown.
 run_dialog() {
 	rc=0
+	# shellcheck disable=SC2034 # rc is read by the test that calls run_dialog
 	expect "$1" >"$T/transcript" 2>&1 || rc=$?
 	tr -d '\r' <"$T/transcript" | sed 's/\x1b\[[0-9;]*m//g' >"$T/shown"
 }

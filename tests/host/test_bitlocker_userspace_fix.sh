@@ -31,6 +31,7 @@ fix_and_check() {
 	check "$name: dislocker reads the volume before the fix" decrypt "$vol" "$dkey" "$T/before.img"
 	manifest "$T/before.img" >"$T/before"
 	wr fix --yes --no-prompt --report "$T/$name.json" --backup-dir "$T/$name.bk" "$@" "$vol" >"$T/out" 2>&1
+	# shellcheck disable=SC2154 # rc is set by wr (tests/host/lib.sh)
 	check "$name: fix exits 1 (fixed)" test "$rc" -eq 1
 	check "$name: opened through the userspace device" \
 		test "$(jq -r '.volumes[0].unlocked_via' "$T/$name.json")" = userspace

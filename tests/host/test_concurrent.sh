@@ -56,9 +56,11 @@ while_held() {
 	_fn=$1 _name=$2 _img=$3; shift 3
 	_before=$(wr_sha256 "$_img")
 	rm -f "$T/second.rc"
-	# LeakSanitizer cannot run under ptrace: off for the first (sanitizer builds).
-	ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0 gdb -q -batch -ex "break $_fn" -ex run \
-		-ex "shell ASAN_OPTIONS='$ASAN_OPTIONS' sh '$T/second.sh'" -ex continue \
+	# LeakSanitizer cannot run under ptrace: off for the first (sanitizer builds),
+	# the second keeps the caller's options.
+	_asan=${ASAN_OPTIONS-}
+	ASAN_OPTIONS=$_asan:detect_leaks=0 gdb -q -batch -ex "break $_fn" -ex run \
+		-ex "shell ASAN_OPTIONS='$_asan' sh '$T/second.sh'" -ex continue \
 		--args "$WINRESCUE" "$@" "$_img" >"$T/gdb.log" 2>&1 </dev/null || true
 	# gdb prints the code in octal ("exited with code 01").
 	first_rc=$(sed -n 's/.*exited with code \([0-7]*\).*/\1/p' "$T/gdb.log" | tail -n1)

@@ -9,12 +9,13 @@
 wr_bitlk_setup
 imgs=$WR_BITLK_CACHE/bitlk-images
 set -- aes-xts-128 aes-xts-256 aes-cbc-128 aes-cbc-256 aes-xts-128-4k aes-cbc-128-4k
-targets= ids=
+targets='' ids=''
 for v; do
 	targets="$targets $imgs/bitlk-$v.img"
 	ids="$ids $(wr_bitlk_conf "bitlk-$v" RP_VMK_GUID | cut -c1-8 | tr a-f A-F)"
 	eval "key_$(echo "$v" | tr - _)=\$(wr_bitlk_conf bitlk-$v RP)"
 done
+# shellcheck disable=SC2154 # the key_* variables are set by the eval above
 cat >"$T/typist.exp" <<EOF2
 set ids [list $ids]
 # Digits as the keys of each way of typing send them.

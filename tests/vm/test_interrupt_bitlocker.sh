@@ -67,6 +67,7 @@ sleep $d" ;;
 
 interrupted_run() {
 	vmi_fresh_run
+	# shellcheck disable=SC2154 # vmi_runs is counted by interrupt-lib.sh
 	echo "--- run $vmi_runs: $1"
 	vmi_boot bios ahci "$VM_TMP/dialog" 150
 	tr -d '\r' <"$VM_TMP/console.log" | grep -E 'done, exit code|^exit code' | tail -n1
@@ -89,5 +90,6 @@ guided_ctrl_c confirm 1000
 shell_sigterm writing 800
 shell_sigterm start 10000
 
+# shellcheck disable=SC2154 # vmi_mappings_left is counted by interrupt-lib.sh
 vmi_summary "reliability: VM interruptions:" \
 	"reliability: VM interruptions: $((sigint + sigterm)) signals during a BitLocker fix ($sigint SIGINT by Ctrl-C, $sigterm SIGTERM): in $before_delete no file was deleted, in $after_fix the fix completed first (signals wait until the volume is closed), mappings left $vmi_mappings_left"

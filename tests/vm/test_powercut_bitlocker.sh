@@ -44,6 +44,7 @@ power_cut() {
 	cuts=$((cuts + 1))
 	moments="$moments${moments:+, }$d"
 	vmi_fresh_run
+	# shellcheck disable=SC2154 # vmi_runs is counted by interrupt-lib.sh
 	echo "--- run $vmi_runs: power cut $d s after \"running winrescue fix\""
 	printf '%s\n' "expect running winrescue fix" "sleep $d" kill >"$VM_TMP/dialog"
 	vmi_boot bios ahci "$VM_TMP/dialog" 150

@@ -89,7 +89,7 @@ vm_boot() {
 	case $medium in
 	usb | kernel) set -- "$@" -device qemu-xhci \
 		-drive if=none,id=stick,format=raw,file="$VM_TMP/stick.img" \
-		-device usb-storage,drive=stick$([ "$medium" = kernel ] || echo ,bootindex=0) ;;
+		-device usb-storage,drive=stick"$([ "$medium" = kernel ] || echo ,bootindex=0)" ;;
 	iso) set -- "$@" -drive if=none,id=cd,format=raw,readonly=on,file="$WR_IMAGE/winrescue.iso" \
 		-device ide-cd,drive=cd,bus=ide.1,bootindex=0 ;;
 	# romfile= leaves out qemu's iPXE option ROM: the firmware's own PXE loads shim.
