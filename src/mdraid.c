@@ -17,6 +17,17 @@
 
 extern char **environ;
 
+const char *wr_mdraid_kind(const char *blkid_type)
+{
+	if (!strcmp(blkid_type, "isw_raid_member"))
+		return "an Intel RST (IMSM) RAID set";
+	if (!strcmp(blkid_type, "ddf_raid_member"))
+		return "a DDF RAID set";
+	if (!strcmp(blkid_type, "linux_raid_member"))
+		return "a Linux software RAID set";
+	return "a RAID set";
+}
+
 bool wr_mdraid_members_present(const struct wr_storage *st)
 {
 	for (size_t i = 0; st && i < st->ndisks; i++)

@@ -222,15 +222,6 @@ static blkid_probe probe_4kn(int fd)
 	return pr;
 }
 
-static const char *raid_words(const char *type)
-{
-	if (!strcmp(type, "isw_raid_member"))
-		return "an Intel RST (IMSM) RAID set";
-	if (!strcmp(type, "ddf_raid_member"))
-		return "a DDF RAID set";
-	return "a software RAID set";
-}
-
 /* A RAID member is reported, never opened for writing: writing one half of a
  * mirror behind the set's back would corrupt it. The set is examined on its md
  * device when mdadm assembled it; otherwise nothing of it can be read. */
@@ -250,7 +241,7 @@ static void add_raid_member(struct wr_report *rep, const char *target, const cha
 		vol->status = WR_VOL_ERROR;
 		wr_set_message(&vol->message, "member of %s that is not assembled: not written, "
 			"not examined (on the rescue stick mdadm assembles such sets; here run "
-			"mdadm --assemble --scan and give the md device)", raid_words(type));
+			"mdadm --assemble --scan and give the md device)", wr_mdraid_kind(type));
 	}
 	free(set);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "winrescue/mdraid.h"
 #include "winrescue/util.h"
 
 /* The first line of a sysfs attribute, blanks trimmed; NULL when absent or empty. */
@@ -251,17 +252,6 @@ char *wr_storage_raid_member(const char *path)
 	return type;
 }
 
-static const char *raid_kind(const char *type)
-{
-	if (!strcmp(type, "isw_raid_member"))
-		return "an Intel RST (IMSM) RAID set";
-	if (!strcmp(type, "ddf_raid_member"))
-		return "a DDF RAID set";
-	if (!strcmp(type, "linux_raid_member"))
-		return "a Linux software RAID set";
-	return "a RAID set";
-}
-
 static void degraded_note(struct wr_storage *st, const struct wr_storage_disk *d,
 			  const char *sysfs_root)
 {
@@ -285,7 +275,7 @@ static void disk_notes(struct wr_storage *st)
 		if (st->disks[i].raid_member)
 			add_note(st, wr_xasprintf("%s is a member of %s: winrescue never writes to a "
 				"member disk itself, only to the assembled set", st->disks[i].name,
-				raid_kind(st->disks[i].raid_member)));
+				wr_mdraid_kind(st->disks[i].raid_member)));
 }
 
 /* ---- the whole picture --------------------------------------------------- */

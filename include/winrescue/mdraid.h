@@ -8,6 +8,10 @@
 
 struct wr_storage;
 
+/* What a member signature of libblkid's TYPE (isw_raid_member, ...) belongs to, in
+ * the report's words: "an Intel RST (IMSM) RAID set", "a DDF RAID set", ... */
+const char *wr_mdraid_kind(const char *blkid_type);
+
 /* True when some disk of st carries a RAID member signature. */
 bool wr_mdraid_members_present(const struct wr_storage *st);
 
