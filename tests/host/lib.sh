@@ -22,6 +22,15 @@ finish() {
 	echo "all checks passed"
 }
 
+# For the tests that mount hostile or half-written volumes: libntfs-3g leaks its
+# $MFT runlist when a mount fails (tests/fuzz/lsan.supp); the suppression needs full
+# stacks through it (sanitizer builds only).
+suppress_ntfs_mount_leaks() {
+	LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+	export LSAN_OPTIONS ASAN_OPTIONS
+}
+
 # wr PARAMS...: runs winrescue; its exit code lands in $rc (never aborts the test).
 wr() {
 	rc=0

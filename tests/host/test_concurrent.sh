@@ -5,11 +5,7 @@
 # correctly. The same while ntfs-3g has the image mounted. Writes a summary
 # line to <build>/reliability-concurrent.txt.
 . "$WR_SOURCE/tests/host/lib.sh"
-# libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp);
-# the suppression needs full stacks through it (sanitizer builds only).
-LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
-export LSAN_OPTIONS ASAN_OPTIONS
+suppress_ntfs_mount_leaks
 CS='\Windows\System32\drivers\CrowdStrike'
 tried=0 refused=0
 command -v gdb >/dev/null || { echo "skipped: gdb not installed (scripts/packages/reliability.txt)"; exit 77; }

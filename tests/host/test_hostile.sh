@@ -4,11 +4,7 @@
 # with wr-ntfs-manifest, libntfs-3g read directly). Writes a summary line to
 # <build>/reliability-hostile.txt.
 . "$WR_SOURCE/tests/host/lib.sh"
-# libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp);
-# the suppression needs full stacks through it (sanitizer builds only).
-LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
-export LSAN_OPTIONS ASAN_OPTIONS
+suppress_ntfs_mount_leaks
 # A hang bound, not a speed check: 10,000 deletes in a sanitizer build on a
 # loaded 2-core machine took over a minute.
 BOUND=600

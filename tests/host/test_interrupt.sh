@@ -9,11 +9,7 @@
 # signal); how many did which is counted in the summary line, never asserted. The
 # hang bound follows the measured length of an uninterrupted fix.
 . "$WR_SOURCE/tests/host/lib.sh"
-# libntfs-3g leaks its $MFT runlist when a mount fails (tests/fuzz/lsan.supp);
-# the suppression needs full stacks through it (sanitizer builds only).
-LSAN_OPTIONS=suppressions=$WR_SOURCE/tests/fuzz/lsan.supp
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
-export LSAN_OPTIONS ASAN_OPTIONS
+suppress_ntfs_mount_leaks
 RUNS=20
 CS='\Windows\System32\drivers\CrowdStrike'
 interrupted=0 finished=0 during=0 crashes=0 hangs=0 changes=0 lost=0

@@ -4,10 +4,7 @@
 # reset_journal=yes; then the files go and the volume is marked for chkdsk. BIOS, AHCI.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 vm_init
-cp -r "$VM_SPECS" "$VM_TMP/specs"
-printf 'include windows.spec\nstate unclean\n' >"$VM_TMP/specs/crashed.spec"
-wr_make_windows_disk "$VM_TMP/disk.img" gpt "$VM_TMP/specs/crashed.spec" ||
-	vm_fail "could not make the disk"
+vm_make_crashed_disk "$VM_TMP/disk.img"
 vm_windows_snapshot before
 
 vm_make_stick "$VM_TMP/stick.img" "mode=auto

@@ -53,6 +53,14 @@ vm_make_windows_disk() {
 	wr_make_windows_disk "$1" gpt || vm_fail "could not make the Windows disk"
 }
 
+# The same disk after a crash in the boot loop: its NTFS journal left unclean.
+vm_make_crashed_disk() {
+	cp -r "$VM_SPECS" "$VM_TMP/specs"  # include is relative to the including file
+	printf 'include windows.spec\nstate unclean\n' >"$VM_TMP/specs/crashed.spec"
+	wr_make_windows_disk "$1" gpt "$VM_TMP/specs/crashed.spec" ||
+		vm_fail "could not make the crashed Windows disk"
+}
+
 # A stick written from the built image; $2, if given, becomes winrescue/auto.conf
 # (with the CR LF line ends Notepad would leave).
 vm_make_stick() {
