@@ -10,12 +10,14 @@
 
 #include "winrescue/util.h"
 
-/* Reads back what landed on the backup medium (USB sticks lie). */
+/* Reads back what landed on the backup medium (USB sticks lie). Whatever else
+ * sits there under that name (a FIFO, a device, a link) is never waited on,
+ * read or followed: it is not this backup. */
 static int file_equals(const char *path, const uint8_t *data, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = wr_open_regular_flags(path, O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	struct stat st;
 	int rc = fstat(fd, &st) < 0 ? -errno : 0;
 	if (!rc && (uint64_t)st.st_size != len)
@@ -41,7 +43,9 @@ static char *free_name(const char *dir, const char *name, const uint8_t *data, s
 {
 	char *path = wr_xasprintf("%s/%s", dir, name);
 	*same = false;
-	for (int n = 1; access(path, F_OK) == 0; n++) {
+	struct stat st;
+	/* lstat: a dangling link is a name taken too (rename would replace it). */
+	for (int n = 1; lstat(path, &st) == 0; n++) {
 		if (file_equals(path, data, len) == 0) {
 			*same = true;
 			break;

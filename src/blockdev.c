@@ -56,8 +56,15 @@ static int open_fd(const char *path, bool write)
 {
 	struct stat st;
 	int flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC;
-	if (write && stat(path, &st) == 0 && S_ISBLK(st.st_mode))
+	bool there = stat(path, &st) == 0;
+	if (write && there && S_ISBLK(st.st_mode))
 		flags |= O_EXCL;
+	/* An image with no write permission was made read-only on purpose (root
+	 * could still write it): it is not changed. */
+	if (write && there && S_ISREG(st.st_mode) && !(st.st_mode & 0222)) {
+		errno = EROFS;
+		return -1;
+	}
 	return open(path, flags);
 }
 

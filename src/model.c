@@ -32,6 +32,7 @@ static void file_free(struct wr_file *f)
 	free(f->path);
 	free(f->backup);
 	free(f->error);
+	free(f->link);
 }
 
 void wr_bitlocker_clear(struct wr_bitlocker *bl)

@@ -85,6 +85,9 @@ static char *open_error_text(int err, const struct wr_range *range)
 			"its cached state would be lost by writing");
 	case EOPNOTSUPP:
 		return wr_xstrdup("the NTFS journal is unclean (Windows did not shut down cleanly)");
+	case EROFS:
+		return wr_xasprintf("%s is read-only (a read-only mount, a write-protected image "
+			"file or device): it cannot be fixed there; nothing was changed", range->path);
 	case EINVAL:
 	case EIO:
 		return wr_xasprintf("not a readable NTFS volume (damaged or not NTFS): %s",
@@ -131,6 +134,13 @@ int wr_ntfs_open(const struct wr_range *range, unsigned flags, struct wr_ntfs **
 		wr_blockdev_free(nv->dev);
 		free(nv);
 		return -e;
+	}
+	/* libntfs-3g falls back to reading when the device cannot be written: a
+	 * fix would then change nothing and find every file still there. */
+	if ((flags & WR_NTFS_WRITE) && NVolReadOnly(nv->vol)) {
+		*err = open_error_text(EROFS, range);
+		wr_ntfs_close(nv);
+		return -EROFS;
 	}
 	if (cut_short(nv)) {
 		*err = wr_xasprintf("%s is shorter than the NTFS volume on it (a truncated image "
@@ -192,25 +202,36 @@ int wr_ntfs_flush(struct wr_ntfs *nv)
 /* ---- lookups ------------------------------------------------------------ */
 
 #define WR_REPARSE_TAG_WOF 0x80000017u
+#define WR_REPARSE_TAG_MOUNT_POINT 0xA0000003u
+#define WR_REPARSE_TAG_SYMLINK 0xA000000Cu
 
-static bool is_wof(ntfs_inode *ni)
+/* The tag of ni's reparse point, 0 when it has none that can be read. */
+static u32 reparse_tag(ntfs_inode *ni)
 {
 	s64 size = 0;
 	u8 *data = ntfs_attr_readall(ni, AT_REPARSE_POINT, AT_UNNAMED, 0, &size);
-	bool wof = data && size >= 4 &&
-		   (u32)(data[0] | data[1] << 8 | data[2] << 16 | (u32)data[3] << 24) ==
-		   WR_REPARSE_TAG_WOF;
+	u32 tag = data && size >= 4 ?
+		  (u32)(data[0] | data[1] << 8 | data[2] << 16 | (u32)data[3] << 24) : 0;
 	free(data);
-	return wof;
+	return tag;
 }
 
+/* A link on a file record is Windows' (symlink or mount point reparse tag) or
+ * Interix's (ntfs-3g's `ln -s`: a system file starting "IntxLNK", which Windows
+ * reads as an ordinary file). A link on a folder record stays a reparse point. */
 static enum wr_entry_kind inode_kind(ntfs_inode *ni)
 {
 	bool dir = ni->mrec->flags & MFT_RECORD_IS_DIRECTORY;
-	if (ni->flags & FILE_ATTR_REPARSE_POINT)
-		return !dir && is_wof(ni) ? WR_ENTRY_WOF : WR_ENTRY_REPARSE;
-	if (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY)
+	if (ni->flags & FILE_ATTR_REPARSE_POINT) {
+		u32 tag = dir ? 0 : reparse_tag(ni);
+		return tag == WR_REPARSE_TAG_WOF ? WR_ENTRY_WOF :
+		       tag == WR_REPARSE_TAG_SYMLINK || tag == WR_REPARSE_TAG_MOUNT_POINT ?
+		       WR_ENTRY_LINK : WR_ENTRY_REPARSE;
+	}
+	if (dir)
 		return WR_ENTRY_DIR;
+	if ((ni->flags & FILE_ATTR_SYSTEM) && ntfs_interix_types(ni) == NTFS_DT_LNK)
+		return WR_ENTRY_LINK;
 	return WR_ENTRY_FILE;
 }
 
@@ -285,7 +306,7 @@ int wr_ntfs_lookup(struct wr_ntfs *nv, const char *windows_path, uint64_t *mref)
 		rc = lookup_child(nv->vol, cur, part, &cur);
 		if (!rc)
 			rc = wr_ntfs_kind(nv, cur, &kind);
-		if (!rc && kind == WR_ENTRY_REPARSE)
+		if (!rc && (kind == WR_ENTRY_REPARSE || kind == WR_ENTRY_LINK))
 			rc = -ELOOP;
 	}
 	free(path);

@@ -47,6 +47,17 @@ static int directory_at(struct wr_ntfs *nv, const char *path, bool *is_dir)
 	return rc == -ENOENT || rc == -ELOOP ? 0 : rc;
 }
 
+/* A link is described by where it points; its own bytes are no channel file. */
+static void describe_link(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file *f)
+{
+	enum wr_entry_kind kind = WR_ENTRY_FILE;
+	if (wr_ntfs_kind(nv, e->mref, &kind) || kind != WR_ENTRY_LINK)
+		return;
+	f->link = wr_ntfs_link_target(nv, e->mref);
+	if (!f->link)
+		f->link = wr_xstrdup("");
+}
+
 static void describe_file(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file *f)
 {
 	struct wr_file_info info = { 0 };
@@ -65,6 +76,7 @@ static void describe_file(struct wr_ntfs *nv, const struct wr_entry *e, struct w
 	else
 		f->content_class = WR_CONTENT_UNREADABLE;
 	free(data);
+	describe_link(nv, e, f);
 	f->action = WR_ACTION_WOULD_DELETE;
 }
 
@@ -83,23 +95,24 @@ static int list_channel_files(struct wr_ntfs *nv, uint64_t *dir, struct wr_entry
 	return rc ? rc : wr_ntfs_list_matching(nv, *dir, WR_CS_PREFIX, WR_CS_SUFFIX, entries, count);
 }
 
-/* Only regular files are channel files: a folder or a link named like one is
- * somebody else's and stays. Returns 1 or 0, or -errno when the file's record
- * cannot be read (a match must not vanish from the plan on a read error). */
+/* Windows loads a regular file, a WOF-compressed one, or what a file link
+ * points to, so those go (a link itself, never its target); a folder, or a
+ * junction or link on a folder record, cannot be loaded as a driver file and
+ * stays. Returns 1 or 0, or -errno when the file's record cannot be read (a
+ * match must not vanish from the plan on a read error). */
 static int is_channel_file(struct wr_ntfs *nv, const struct wr_entry *e)
 {
 	enum wr_entry_kind kind = e->kind;
-	int rc = kind == WR_ENTRY_FILE || kind == WR_ENTRY_REPARSE ?
-		 wr_ntfs_kind(nv, e->mref, &kind) : 0;
+	int rc = kind != WR_ENTRY_DIR ? wr_ntfs_kind(nv, e->mref, &kind) : 0;
 	if (rc)
 		return rc;
 	if (kind == WR_ENTRY_WOF)
 		wr_log(WR_LOG_WARN, "%s\\%s is compressed by Windows (WOF, compact /EXE); Windows "
 		       "loads it like any file. winrescue cannot decompress it for a backup: it is "
 		       "kept unless --no-backup is given", WR_CS_DIR, e->name);
-	else if (kind != WR_ENTRY_FILE)
+	else if (kind != WR_ENTRY_FILE && kind != WR_ENTRY_LINK)
 		wr_log(WR_LOG_INFO, "%s\\%s is not a regular file: left alone", WR_CS_DIR, e->name);
-	return kind == WR_ENTRY_FILE || kind == WR_ENTRY_WOF;
+	return kind == WR_ENTRY_FILE || kind == WR_ENTRY_WOF || kind == WR_ENTRY_LINK;
 }
 
 int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
@@ -165,6 +178,8 @@ static int back_up(struct wr_ntfs *nv, const struct wr_entry *e, struct wr_file 
 	size_t len = 0;
 	enum wr_entry_kind kind = WR_ENTRY_FILE;
 	int rc = wr_ntfs_kind(nv, e->mref, &kind);
+	if (!rc && kind == WR_ENTRY_LINK)
+		return 0;       /* nothing of its own to keep: the report says where it points */
 	if (!rc && kind == WR_ENTRY_WOF) {
 		fail(f, "compressed by Windows (WOF): winrescue cannot decompress it to back it "
 		     "up; not deleted (--no-backup deletes it without a backup)", -ENOTSUP);
@@ -242,7 +257,8 @@ size_t wr_remedy_apply(struct wr_ntfs *nv, struct wr_volume *vol, const char *ba
 	/* The deletes are on disk before the flag that covers them goes. It also
 	 * goes when nothing was written at all (every backup failed): the volume is
 	 * as it was. It stays only over a failed delete. */
-	if ((!count_failed(vol) || !wrote) &&
+	vol->left_dirty = count_failed(vol) && wrote;
+	if (!vol->left_dirty &&
 	    ((rc = wr_ntfs_flush(nv)) || (rc = wr_ntfs_set_dirty(nv, false))))
 		wr_log(WR_LOG_WARN, "could not clear the dirty flag: %s", strerror(-rc));
 	return count_failed(vol);

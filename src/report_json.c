@@ -72,6 +72,7 @@ static json_object *file_to_json(const struct wr_file *f)
 	add(o, "action", json_object_new_string(wr_action_name(f->action)));
 	add(o, "backup", string_or_null(f->backup));
 	add(o, "error", string_or_null(f->error));
+	add(o, "link", string_or_null(f->link));
 	return o;
 }
 

@@ -384,17 +384,30 @@ static char *volume_title(const struct wr_volume *v)
 	return title;
 }
 
+/* A file's error, or what was done to a link named like a channel file. */
+static char *file_note(const struct wr_file *f)
+{
+	const char *name = f->path ? base_name(f->path) : "?";
+	if (f->error)
+		return wr_xasprintf("%s: %s", name, f->error);
+	if (!f->link)
+		return NULL;
+	return wr_xasprintf("%s is a symbolic link (to %s): %s", name,
+			    *f->link ? f->link : "an unreadable target",
+			    f->action == WR_ACTION_DELETED ?
+			    "the link itself was removed; what it points to was not touched" :
+			    "only the link would be removed, never what it points to");
+}
+
 /* What a person needs to read about this volume beyond the tables. */
 static void print_volume_notes(FILE *out, const struct wr_volume *v, bool verbose, size_t width)
 {
 	if (v->message)
 		wr_print_wrapped(out, v->message, 2, width);
 	for (size_t i = 0; i < v->nfiles; i++) {
-		const struct wr_file *f = &v->files[i];
-		if (!f->error)
-			continue;
-		char *line = wr_xasprintf("%s: %s", f->path ? base_name(f->path) : "?", f->error);
-		wr_print_wrapped(out, line, 2, width);
+		char *line = file_note(&v->files[i]);
+		if (line)
+			wr_print_wrapped(out, line, 2, width);
 		free(line);
 	}
 	if (!verbose)

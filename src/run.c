@@ -242,6 +242,10 @@ static void fix_volume(struct wr_volume *vol, const struct session *s,
 	if (failed && !vol->message)
 		wr_set_message(&vol->message, "%zu of %zu files could not be deleted", failed,
 			vol->nfiles);
+	if (vol->left_dirty)
+		wr_set_message(&vol->message, "%s; the volume stays marked dirty (a delete was "
+			"attempted and failed): Windows will check the disk (chkdsk) when it next "
+			"starts; let that check finish", vol->message);
 }
 
 static bool wants_fix(const struct wr_report *rep)

@@ -156,8 +156,13 @@ out:
 
 int wr_open_regular(const char *path)
 {
+	return wr_open_regular_flags(path, 0);
+}
+
+int wr_open_regular_flags(const char *path, int extra)
+{
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | extra);
 	if (fd < 0)
 		return -errno;
 	struct stat st;

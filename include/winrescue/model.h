@@ -40,6 +40,7 @@ struct wr_file {
 	enum wr_action action;
 	char *backup;          /* the verified copy, NULL when none was made */
 	char *error;           /* why the action failed, NULL otherwise */
+	char *link;            /* a symbolic link: where it points ("" unknown), else NULL */
 };
 
 /* Volume state, as bits: several can hold at once. */
@@ -147,6 +148,7 @@ struct wr_volume {
 	struct wr_windows_info *windows_info;   /* NULL until the SYSTEM hive was looked at */
 	unsigned state;        /* wr_state_bits */
 	char *in_use;          /* why the volume is busy elsewhere, NULL if not */
+	bool left_dirty;       /* a delete failed: the dirty flag stays set on purpose */
 	struct wr_file *files;
 	size_t nfiles;
 	enum wr_volume_status status;

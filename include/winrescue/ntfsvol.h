@@ -37,9 +37,12 @@ int wr_ntfs_set_dirty(struct wr_ntfs *nv, bool dirty);
  * flag and the changes it covers). Returns 0 or -errno. */
 int wr_ntfs_flush(struct wr_ntfs *nv);
 
+/* WR_ENTRY_LINK: a symbolic link that is not a folder (a reparse point tagged
+ * symlink or mount point, or an Interix link as ntfs-3g's `ln -s` makes). */
 /* WR_ENTRY_WOF: a file compressed by Windows' WOF (compact /EXE): a reparse
  * point to libntfs-3g, an ordinary file to Windows, which loads it. */
-enum wr_entry_kind { WR_ENTRY_FILE, WR_ENTRY_DIR, WR_ENTRY_REPARSE, WR_ENTRY_OTHER, WR_ENTRY_WOF };
+enum wr_entry_kind { WR_ENTRY_FILE, WR_ENTRY_DIR, WR_ENTRY_REPARSE, WR_ENTRY_OTHER, WR_ENTRY_WOF,
+		      WR_ENTRY_LINK };
 
 struct wr_entry {
 	char *name;            /* UTF-8 long name */
@@ -55,6 +58,10 @@ struct wr_entry {
 int wr_ntfs_lookup(struct wr_ntfs *nv, const char *windows_path, uint64_t *mref);
 /* Kind of the inode at mref (reparse points are reported as such first). */
 int wr_ntfs_kind(struct wr_ntfs *nv, uint64_t mref, enum wr_entry_kind *kind);
+
+/* The target a link (WR_ENTRY_LINK) names, as stored (UTF-8), or NULL when it
+ * cannot be read. */
+char *wr_ntfs_link_target(struct wr_ntfs *nv, uint64_t mref);
 
 /* Entries of directory dir whose long name starts with prefix and ends with
  * suffix, compared as Windows compares names. 8.3 aliases are not listed

@@ -32,6 +32,8 @@ int wr_write_file_atomic(const char *path, const void *buf, size_t len);
 /* Opens a regular file for reading, never waiting (a FIFO, a device or a
  * folder gives -EINVAL: "not a regular file"). Returns the fd or -errno. */
 int wr_open_regular(const char *path);
+/* The same, with extra open flags (O_NOFOLLOW: a link is -ELOOP, not followed). */
+int wr_open_regular_flags(const char *path, int flags);
 /* The same as a stdio stream; NULL with errno set. */
 FILE *wr_fopen_regular(const char *path);
 /* mkdir -p; returns 0 or -errno. */

@@ -230,7 +230,7 @@ static const char *const BITLOCKER_KEYS[] = {
 };
 static const char *const FILE_KEYS[] = {
 	"path", "size", "created", "modified", "time_class", "content_class", "action",
-	"backup", "error",
+	"backup", "error", "link",
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
