@@ -1,13 +1,13 @@
 #!/bin/sh
-# One boot, ten Windows disks, each behind another storage controller qemu 7.2
+# One boot, eleven Windows disks, each behind another storage controller qemu 7.2
 # emulates: NVMe (512-byte and 4096-byte logical blocks, the latter with a
 # 4096-byte-sector NTFS), AHCI, virtio-blk, virtio-scsi, MegaRAID SAS (megasas-gen2),
-# VMware PVSCSI, LSI 53C895A, USB mass storage and an SD card on SDHCI. The stick,
-# unattended, must find and fix every one; each disk is then read from the host:
-# exactly the channel files are gone, the rest intact.
-# Left out: qemu's LSI SAS1068 (mptsas1068). Linux 6.1's mptsas binds and brings the
-# IOC up ("LSISAS1068 A0") but reports no disk, also after a rescan
-# (docs/rescue-media.md).
+# LSI SAS1068 (mptsas1068), VMware PVSCSI, LSI 53C895A, USB mass storage and an SD
+# card on SDHCI. The stick, unattended, must find and fix every one; each disk is
+# then read from the host: exactly the channel files are gone, the rest intact.
+# The SAS disk needs a wwn: qemu gives the attached device that SAS address (0 by
+# default), and Linux's mptsas ignores a phy whose device has address 0. A real SAS
+# disk always has one.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 vm_init
 
@@ -19,6 +19,7 @@ ahci        -device ide-hd,drive=DRIVE,bus=ide.1
 virtioblk   -device virtio-blk-pci,drive=DRIVE
 virtioscsi  -device virtio-scsi-pci,id=c_virtioscsi -device scsi-hd,drive=DRIVE,bus=c_virtioscsi.0
 megasas     -device megasas-gen2,id=c_megasas -device scsi-hd,drive=DRIVE,bus=c_megasas.0
+mptsas      -device mptsas1068,id=c_mptsas -device scsi-hd,drive=DRIVE,bus=c_mptsas.0,wwn=0x5000c50015ea71ac
 pvscsi      -device pvscsi,id=c_pvscsi -device scsi-hd,drive=DRIVE,bus=c_pvscsi.0
 lsi         -device lsi53c895a,id=c_lsi -device scsi-hd,drive=DRIVE,bus=c_lsi.0
 usb         -device usb-storage,drive=DRIVE
@@ -48,7 +49,7 @@ win_start() { [ "$1" = nvme4k ] && echo 1 || echo "$VM_WIN_START"; }
 
 # Each copy gets its own NTFS serial (boot sector offset 0x48), as real disks have.
 set_serial() {  # IMG START_MIB N
-	printf "\\$(printf %o "$3")" | dd of="$1" bs=1 seek=$(($2 * 1048576 + 72)) conv=notrunc status=none
+	printf %b "\\0$(printf %o "$3")" | dd of="$1" bs=1 seek=$(($2 * 1048576 + 72)) conv=notrunc status=none
 }
 
 vm_make_windows_disk "$VM_TMP/template.img"
