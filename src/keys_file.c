@@ -20,7 +20,6 @@
 
 struct row {
 	uint64_t id_hi, id_lo;     /* the GUID's bytes in text order, for fast compares */
-	unsigned line;
 	struct wr_recovery_key key;
 };
 
@@ -255,7 +254,7 @@ static void add_problem(struct wr_keys_file *kf, unsigned line, const char *what
 
 /* Memory grows with the valid rows only: a file of blank or broken lines (the
  * size limit allows 256 MiB of them) costs nothing beyond its mapping. */
-static void add_row(struct wr_keys_file *kf, const uint8_t id[16], unsigned line,
+static void add_row(struct wr_keys_file *kf, const uint8_t id[16],
 		    const struct wr_recovery_key *key)
 {
 	if (kf->nrows == kf->cap) {
@@ -270,7 +269,6 @@ static void add_row(struct wr_keys_file *kf, const uint8_t id[16], unsigned line
 	}
 	struct row *r = &kf->rows[kf->nrows++];
 	guid_halves(id, &r->id_hi, &r->id_lo);
-	r->line = line;
 	r->key = *key;
 }
 
@@ -300,7 +298,7 @@ static void take_row(struct wr_keys_file *kf, const struct record *rec, long id_
 		free(what);
 		return;
 	}
-	add_row(kf, id, rec->line, &key);
+	add_row(kf, id, &key);
 	wr_recovery_key_wipe(&key);
 }
 

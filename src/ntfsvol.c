@@ -322,9 +322,6 @@ int wr_ntfs_file_info(struct wr_ntfs *nv, uint64_t mref, struct wr_file_info *in
 	ntfs_inode *ni = ntfs_inode_open(nv->vol, mref);
 	if (!ni)
 		return -errno;
-	enum wr_entry_kind kind = inode_kind(ni);
-	info->reparse = kind == WR_ENTRY_REPARSE;
-	info->directory = kind == WR_ENTRY_DIR;
 	info->size = ni->data_size > 0 ? (uint64_t)ni->data_size : 0;
 	info->created = sle64_to_cpu(ni->creation_time);
 	info->modified = sle64_to_cpu(ni->last_data_change_time);

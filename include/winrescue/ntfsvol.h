@@ -74,8 +74,6 @@ struct wr_file_info {
 	uint64_t size;
 	int64_t created;       /* NTFS times */
 	int64_t modified;
-	bool reparse;
-	bool directory;
 };
 int wr_ntfs_file_info(struct wr_ntfs *nv, uint64_t mref, struct wr_file_info *info);
 /* Reads the whole unnamed data stream (at most max bytes) into a new buffer. */
