@@ -319,9 +319,9 @@ static int open_volume(struct unlock *s, const struct wr_keysource *ks, bool rw,
 	int rc = wr_fve_volume_read(path, offset, size, &s->fv, &vol->bitlocker.open_error);
 	bool dm = !rc && use_dm(s, io);
 	if (!rc && dm && !wr_bitlocker_user_dm_kind(&s->fv)) {
-		wr_set_message(&vol->bitlocker.open_error, "libcryptsetup 2.6.1 cannot map this "
+		wr_set_message(&vol->bitlocker.open_error, "libcryptsetup %s cannot map this "
 			       "kind of volume (suspended or not fully encrypted) with dm-crypt: use "
-			       "--bitlocker-io auto or userspace");
+			       "--bitlocker-io auto or userspace", WR_CRYPTSETUP_VERSION);
 		return -ENOTSUP;
 	}
 	if (!rc)

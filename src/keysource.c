@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -330,9 +331,11 @@ static void explain_no_key(const struct search *s)
 {
 	struct wr_bitlocker *bl = &s->vol->bitlocker;
 	const char *key_id = wr_volume_recovery_key_id(s->vol);
-	const char *hint = non_ascii(s->ks->password) && has_type(s->vol, WR_PROTECTOR_PASSWORD)
-		? " (libcryptsetup 2.6.1 cannot check passwords with non-ASCII characters: "
-		  "use the recovery key)" : "";
+	bool ascii_hint = non_ascii(s->ks->password) && has_type(s->vol, WR_PROTECTOR_PASSWORD);
+	char hint[128] = "";
+	if (ascii_hint) /* the version built against */
+		snprintf(hint, sizeof(hint), " (libcryptsetup %s cannot check passwords with "
+			 "non-ASCII characters: use the recovery key)", WR_CRYPTSETUP_VERSION);
 	if (s->tried && key_id)
 		wr_set_message(&bl->open_error, "the key given does not open this volume%s: it needs "
 			       "the recovery key with Key ID %s", hint, key_id);
