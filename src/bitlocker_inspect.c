@@ -40,18 +40,13 @@ static void fill_model(struct wr_volume *vol, const struct wr_fve_info *info)
 }
 
 /* Why winrescue cannot open this kind of volume at all, NULL when it can (suspended,
- * paused, partially converted and decrypted volumes open through the userspace
- * device, bitlocker_user.h). */
+ * paused, partially converted, decrypted and encrypt-on-write volumes with a map that
+ * checks out open through the userspace device, bitlocker_user.h). */
 static char *refusal(const struct wr_fve_info *info)
 {
 	if (info->version == 1)
 		return wr_xstrdup("BitLocker of Windows Vista (version 1): winrescue cannot open "
 				  "it; unlock it from Windows (WinPE) instead");
-	if (info->eow)
-		return wr_xstrdup("BitLocker encrypt-on-write volume (a conversion Windows has not "
-				  "finished): winrescue cannot yet tell its converted regions from the "
-				  "others, so it neither reads nor writes it; let Windows finish the "
-				  "conversion, or unlock it from Windows (WinPE)");
 	if (info->togo)
 		return wr_xstrdup("BitLocker To Go volume (a removable drive, FAT inside): "
 				  "not a Windows system volume, left alone");
@@ -88,7 +83,11 @@ int wr_bitlocker_inspect(struct wr_volume *vol)
 	free(msg);
 	uint64_t size = 0;
 	wr_volume_source(vol, NULL, &size);
-	wr_bitlocker_user_state(vol, path, offset, size);
+	char *eow_problem = wr_bitlocker_user_state(vol, path, offset, size);
 	vol->bitlocker.open_error = refusal(&info);
+	if (!vol->bitlocker.open_error)
+		vol->bitlocker.open_error = eow_problem;
+	else
+		free(eow_problem);
 	return vol->bitlocker.open_error ? -ENOTSUP : 0;
 }

@@ -14,10 +14,11 @@
 #define RUN_MAX (1u << 20)          /* bytes moved per system call at most */
 
 enum mode { MODE_PLAIN, MODE_XTS, MODE_CBC, MODE_ELEPHANT };
-enum region { REGION_CRYPT, REGION_PLAIN, REGION_ZERO };
+enum region { REGION_CRYPT, REGION_PLAIN, REGION_ZERO, REGION_UNKNOWN };
 
 struct wr_bde {
 	struct wr_fve_layout l;
+	struct wr_eow *eow;           /* own copy of the EOW map (l.eow points to it) */
 	uint64_t size;
 	unsigned ss;                  /* sector size */
 	enum mode mode;
@@ -66,10 +67,23 @@ static const char *layout_problem(const struct wr_fve_layout *l, uint64_t size)
 		for (int j = 0; j < i; j++)
 			if (overlap(off[i], len[i], off[j], len[j]))
 				return "overlapping reserved areas";
+		if (l->eow && wr_eow_reserved(l->eow, off[i], len[i]))
+			return "encrypt-on-write blocks over other reserved areas";
 	}
+	if (l->eow && wr_eow_reserved(l->eow, 0, l->header_size))
+		return "encrypt-on-write blocks over the NTFS header";
 	if (l->encrypted_size < size && l->encrypted_size % ss)
 		return "a converted boundary not on a sector boundary";
 	return NULL;
+}
+
+/* The form of the sector at phys on an EOW volume: its chunk's, by the map. */
+static enum region eow_form(const struct wr_bde *b, uint64_t phys)
+{
+	if (wr_eow_reserved(b->eow, phys, b->ss))
+		return REGION_ZERO;
+	int c = wr_eow_converted(b->eow, phys);
+	return c < 0 ? REGION_UNKNOWN : c ? REGION_CRYPT : REGION_PLAIN;
 }
 
 /* Where plaintext sector p is stored and in which form. */
@@ -78,13 +92,15 @@ static enum region locate(const struct wr_bde *b, uint64_t p, uint64_t *phys)
 	uint64_t off[4], len[4];
 	if (p < b->l.header_size) {
 		*phys = b->l.header_offset + p;
-		return b->mode == MODE_PLAIN ? REGION_PLAIN : REGION_CRYPT;
+		return b->mode == MODE_PLAIN ? REGION_PLAIN : b->eow ? eow_form(b, *phys) : REGION_CRYPT;
 	}
 	reserved(&b->l, off, len);
 	for (int i = 0; i < 4; i++)
 		if (p >= off[i] && p - off[i] < len[i])
 			return REGION_ZERO;
 	*phys = p;
+	if (b->eow)
+		return eow_form(b, p);
 	return p < b->l.encrypted_size ? REGION_CRYPT : REGION_PLAIN;
 }
 
@@ -285,6 +301,8 @@ int wr_bde_new(const struct wr_fve_layout *layout, uint64_t volume_size, const u
 	b->mode = mode;
 	if (mode == MODE_PLAIN)
 		b->l.encrypted_size = 0;
+	else
+		b->l.eow = b->eow = wr_eow_dup(layout->eow);
 	b->run = wr_xmalloc(RUN_MAX);
 	if (mode != MODE_PLAIN && setup_ciphers(b, key, key_len)) {
 		wr_bde_free(b);
@@ -304,6 +322,7 @@ void wr_bde_free(struct wr_bde *b)
 	EVP_CIPHER_CTX_free(b->dec);
 	EVP_CIPHER_CTX_free(b->iv);
 	EVP_CIPHER_CTX_free(b->tweak);
+	wr_eow_free(b->eow);
 	wr_wipe(b->run, RUN_MAX);
 	free(b->run);
 	free(b);
@@ -333,10 +352,10 @@ static int read_sectors(struct wr_bde *b, int fd, uint64_t base, uint8_t *out, u
 		enum region r;
 		uint64_t phys = 0;
 		size_t n = run_at(b, p, len < RUN_MAX ? len : RUN_MAX, &r, &phys);
-		int rc = 0;
+		int rc = r == REGION_UNKNOWN ? -EIO : 0;   /* a sector no map places */
 		if (r == REGION_ZERO)
 			memset(out, 0, n);
-		else
+		else if (!rc)
 			rc = io_full(fd, false, out, n, base + phys);
 		for (size_t s = 0; !rc && r == REGION_CRYPT && s < n; s += b->ss)
 			rc = crypt_sector(b, phys + s, out + s, false);
@@ -347,14 +366,9 @@ static int read_sectors(struct wr_bde *b, int fd, uint64_t base, uint8_t *out, u
 	return 0;
 }
 
-static bool in_volume(const struct wr_bde *b, uint64_t off, size_t len)
-{
-	return inside(off, len, b->size);
-}
-
 int wr_bde_pread(struct wr_bde *b, int fd, uint64_t base, void *buf, size_t len, uint64_t off)
 {
-	if (!in_volume(b, off, len))
+	if (!inside(off, len, b->size))
 		return -EIO;
 	uint8_t *out = buf;
 	while (len) {
@@ -372,12 +386,13 @@ int wr_bde_pread(struct wr_bde *b, int fd, uint64_t base, void *buf, size_t len,
 	return 0;
 }
 
-/* Every sector of [p, p+len) can be placed (none in a reserved area). */
+/* Every sector of [p, p+len) can be placed (none reserved, none outside the map). */
 static bool placeable(const struct wr_bde *b, uint64_t p, uint64_t len)
 {
 	for (uint64_t s = 0; s < len; s += b->ss) {
 		uint64_t phys;
-		if (locate(b, p + s, &phys) == REGION_ZERO)
+		enum region r = locate(b, p + s, &phys);
+		if (r == REGION_ZERO || r == REGION_UNKNOWN)
 			return false;
 	}
 	return true;
@@ -406,7 +421,7 @@ static int write_sectors(struct wr_bde *b, int fd, uint64_t base, uint64_t p, si
 int wr_bde_pwrite(struct wr_bde *b, int fd, uint64_t base, const void *buf, size_t len,
 		  uint64_t off)
 {
-	if (!in_volume(b, off, len))
+	if (!inside(off, len, b->size))
 		return -EIO;
 	uint64_t first = off - off % b->ss;
 	uint64_t end = off + len + (b->ss - (off + len) % b->ss) % b->ss;

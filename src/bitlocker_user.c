@@ -27,6 +27,22 @@ static int read_at(void *ctx, uint64_t off, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 }
 
+/* An EOW volume's map; a map that does not check out leaves the volume refused. */
+static void read_eow(struct wr_fve_volume *v, struct fd_at *f)
+{
+	char *why = NULL;
+	if (wr_eow_read(read_at, f, v->info.eow_offset, v->info.sector_size, v->size, &v->eow,
+			&why) == 0) {
+		v->layout.eow = v->eow;
+		return;
+	}
+	wr_set_message(&v->eow_problem, "BitLocker encrypt-on-write volume (a conversion Windows "
+		       "has not finished): %s, so winrescue cannot tell its converted chunks from "
+		       "the others and neither reads nor writes it; let Windows finish the "
+		       "conversion, or unlock it from Windows (WinPE)", why);
+	free(why);
+}
+
 int wr_fve_volume_read(const char *path, uint64_t offset, uint64_t size,
 		       struct wr_fve_volume *v, char **errmsg)
 {
@@ -47,6 +63,8 @@ int wr_fve_volume_read(const char *path, uint64_t offset, uint64_t size,
 		if (rc)
 			wr_set_message(errmsg, "BitLocker metadata names no place for the NTFS header");
 	}
+	if (!rc && v->info.eow)
+		read_eow(v, &f);
 	close(f.fd);
 	if (rc)
 		wr_fve_volume_release(v);
@@ -57,6 +75,10 @@ void wr_fve_volume_release(struct wr_fve_volume *v)
 {
 	free(v->block);
 	v->block = NULL;
+	wr_eow_free(v->eow);
+	v->eow = NULL;
+	free(v->eow_problem);
+	v->eow_problem = NULL;
 }
 
 bool wr_fve_volume_suspended(const struct wr_fve_volume *v)
@@ -78,7 +100,7 @@ enum wr_conversion wr_fve_volume_conversion(const struct wr_fve_volume *v, int *
 	uint64_t done = l->encrypted_size < v->size ? l->encrypted_size : v->size;
 	*percent = v->size ? (int)(done * 100 / v->size) : -1;
 	if (v->info.eow) {
-		*percent = -1;
+		*percent = v->eow ? wr_eow_percent(v->eow) : -1;
 		return wr_fve_volume_suspended(v) ? WR_CONVERSION_PARTIAL : WR_CONVERSION_ENCRYPTING;
 	}
 	if (wr_fve_volume_decrypted(v)) {
@@ -98,11 +120,8 @@ enum wr_conversion wr_fve_volume_conversion(const struct wr_fve_volume *v, int *
 const char *wr_fve_volume_refusal(const struct wr_fve_volume *v, bool read_write)
 {
 	const struct wr_fve_layout *l = &v->layout;
-	if (v->info.eow)
-		return "BitLocker encrypt-on-write volume (a conversion Windows has not finished): "
-		       "winrescue cannot yet tell its converted regions from the others, so it "
-		       "neither reads nor writes it; let Windows finish the conversion, or unlock "
-		       "it from Windows (WinPE)";
+	if (v->info.eow && !v->eow)
+		return v->eow_problem;
 	if (v->info.togo)
 		return "BitLocker To Go volume (a removable drive, FAT inside): not a Windows "
 		       "system volume, left alone";
@@ -132,17 +151,20 @@ int wr_fve_volume_device(const struct wr_fve_volume *v, const uint8_t *key, size
 
 /* ------------------------------------------------- the unlock path's side */
 
-void wr_bitlocker_user_state(struct wr_volume *vol, const char *path, uint64_t offset,
-			     uint64_t size)
+char *wr_bitlocker_user_state(struct wr_volume *vol, const char *path, uint64_t offset,
+			      uint64_t size)
 {
 	struct wr_fve_volume v;
 	struct wr_bitlocker *bl = &vol->bitlocker;
 	bl->encrypted_percent = -1;
 	if (wr_fve_volume_read(path, offset, size, &v, NULL))
-		return;
+		return NULL;
 	bl->suspended = wr_fve_volume_suspended(&v);
 	bl->conversion = wr_fve_volume_conversion(&v, &bl->encrypted_percent);
+	char *eow_problem = v.eow_problem;
+	v.eow_problem = NULL;
 	wr_fve_volume_release(&v);
+	return eow_problem;
 }
 
 bool wr_bitlocker_opens_without_key(const struct wr_volume *vol)
@@ -152,7 +174,7 @@ bool wr_bitlocker_opens_without_key(const struct wr_volume *vol)
 
 bool wr_bitlocker_user_dm_kind(const struct wr_fve_volume *v)
 {
-	return !wr_fve_volume_suspended(v) && v->layout.curr_state == 4 && v->layout.next_state == 4 &&
+	return !wr_fve_volume_suspended(v) && !v->info.eow && v->layout.curr_state == 4 && v->layout.next_state == 4 &&
 	       v->layout.encrypted_size >= v->size;
 }
 

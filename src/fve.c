@@ -14,9 +14,9 @@
 #define BOOT_SECTOR_LEN 512
 #define BOOT_SIGNATURE_OFF 3
 #define BOOT_SECTOR_SIZE_OFF 11
-#define HEADER_INFO_OFF 160        /* volume-type GUID + 3 metadata offsets */
+#define HEADER_INFO_OFF 160        /* volume-type GUID + 3 metadata offsets (+ 2 EOW) */
 #define HEADER_INFO_OFF_TOGO 424
-#define HEADER_INFO_LEN (16 + 3 * 8)
+#define HEADER_INFO_LEN (16 + 5 * 8) /* + 2 EOW information offsets */
 
 #define BLOCK_HEADER_LEN 64        /* FVE metadata block header */
 #define METADATA_HEADER_LEN 48
@@ -123,6 +123,8 @@ static int parse_header_info(const uint8_t *hi, struct wr_fve_info *info, bool *
 		return fail(errmsg, -ENOENT, "not a BitLocker volume");
 	for (int i = 0; i < 3; i++)
 		info->metadata_offset[i] = le64(hi + HEADER_INFO_OFFSETS_OFF + 8 * i);
+	for (int i = 0; info->eow && i < 2; i++)   /* after the metadata offsets */
+		info->eow_offset[i] = le64(hi + HEADER_INFO_OFFSETS_OFF + 8 * (3 + i));
 	return 0;
 }
 

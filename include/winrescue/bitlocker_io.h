@@ -6,7 +6,9 @@
  * - the three FVE metadata areas and the volume-header area read as zeros and are
  *   never written;
  * - every other sector is in place, encrypted below the converted boundary
- *   (encrypted size) and plaintext past it;
+ *   (encrypted size) and plaintext past it; on an encrypt-on-write volume the
+ *   layout's EOW map decides instead, chunk by chunk (its blocks read as zeros,
+ *   sectors outside its regions are neither read nor written);
  * - ciphers: AES-XTS (tweak: physical sector number), AES-CBC with BitLocker's IV
  *   (AES-ECB of the physical byte offset), AES-CBC with the Elephant diffuser;
  *   512- and 4096-byte sectors.

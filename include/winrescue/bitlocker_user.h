@@ -18,6 +18,8 @@ struct wr_fve_volume {
 	uint8_t *block;               /* the first metadata copy that passes its checksum */
 	size_t block_len;
 	uint64_t size;                /* bytes of the volume */
+	struct wr_eow *eow;           /* an EOW volume's conversion map, when it checks out */
+	char *eow_problem;            /* else why not (an EOW volume only) */
 };
 
 /* Reads the metadata of the volume at [offset, offset+size) of path (size 0: to the
@@ -45,12 +47,14 @@ int wr_fve_volume_device(const struct wr_fve_volume *v, const uint8_t *key, size
 			 struct wr_bde **out, char **errmsg);
 
 /* The unlock path's side (bitlocker.c). Fills vol's suspended, conversion and
- * encrypted_percent from the volume at path (silently nothing when unreadable). */
-void wr_bitlocker_user_state(struct wr_volume *vol, const char *path, uint64_t offset,
+ * encrypted_percent from the volume at path (silently nothing when unreadable).
+ * Returns why an encrypt-on-write volume cannot be opened (its map does not check
+ * out; the caller frees it), else NULL. */
+char *wr_bitlocker_user_state(struct wr_volume *vol, const char *path, uint64_t offset,
 			     uint64_t size);
 /* Suspended or decrypted: opens with no key. */
 bool wr_bitlocker_opens_without_key(const struct wr_volume *vol);
-/* The kinds libcryptsetup 2.6.1 maps with dm-crypt (fully encrypted, no clear key). */
+/* The kinds libcryptsetup 2.6.1 maps with dm-crypt (fully encrypted, no clear key, not EOW). */
 bool wr_bitlocker_user_dm_kind(const struct wr_fve_volume *v);
 /* A secret libcryptsetup 2.6.1 would wrongly reject (a non-ASCII password). */
 bool wr_bitlocker_user_prefers_own(enum wr_protector_type type, const char *secret, size_t len);

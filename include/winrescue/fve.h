@@ -37,6 +37,7 @@ struct wr_fve_info {
 	unsigned version;             /* 1: Windows Vista, 2: Windows 7 and later */
 	bool togo;                    /* BitLocker To Go (FAT-style header) */
 	bool eow;                     /* encrypt-on-write volume */
+	uint64_t eow_offset[2];       /* its two EOW information blocks (see fve_eow.h) */
 	unsigned sector_size;
 	uint16_t curr_state, next_state;
 	uint16_t method;              /* encryption method, 0x8000..0x8005 */

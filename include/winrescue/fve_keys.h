@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "winrescue/fve.h"
+#include "winrescue/fve_eow.h"
 
 #define WR_FVE_MAX_KEY 64
 
@@ -37,6 +38,7 @@ struct wr_fve_layout {
 	unsigned sector_size;
 	uint16_t method;
 	uint16_t curr_state, next_state;
+	const struct wr_eow *eow;     /* an EOW volume's conversion map (borrowed), or NULL */
 };
 
 /* The first metadata copy (header order) that passes its checksum, read through

@@ -65,10 +65,16 @@ static int open_volume(int fd, const char *key, struct wr_bde **bde)
 		s.kind = WR_FVE_SECRET_STARTUP_KEY;
 		s.data = bek = slurp(key + 4, &s.len);
 	}
+	struct wr_eow *eow = NULL;
 	int rc = !block ? fail("no metadata copy passes its checksum")
 		: wr_fve_unwrap(block, len, &s, vk, &key_len) ? fail("the key does not open the volume")
 		: wr_fve_block_layout(block, len, &info, &layout) ? fail("no volume header in the metadata")
-		: wr_bde_new(&layout, (uint64_t)st.st_size, vk, key_len, bde, &msg) ? fail(msg) : 0;
+		: info.eow && wr_eow_read(read_fd, &fd, info.eow_offset, info.sector_size,
+					   (uint64_t)st.st_size, &eow, &msg) ? fail(msg) : 0;
+	layout.eow = eow;
+	if (!rc && wr_bde_new(&layout, (uint64_t)st.st_size, vk, key_len, bde, &msg))
+		rc = fail(msg);
+	wr_eow_free(eow);
 	wr_wipe(vk, sizeof(vk));
 	free(bek);
 	free(block);
@@ -119,8 +125,8 @@ static int store(int fd, struct wr_bde *bde, const char *plain)
 		rc = pread(pfd, buf, n, (off_t)off) != (ssize_t)n;
 		if (!rc && wr_bde_pwrite(bde, fd, 0, buf, n, off) == 0)
 			continue;
-		for (size_t s = 0; !rc && s < n; s += 4096) {
-			size_t len = n - s < 4096 ? n - s : 4096;
+		for (size_t s = 0; !rc && s < n; s += 512) {
+			size_t len = n - s < 512 ? n - s : 512;
 			int w = wr_bde_pwrite(bde, fd, 0, buf + s, len, off + s);
 			rc = w && (w != -EPERM || !zero(buf + s, len));
 		}
