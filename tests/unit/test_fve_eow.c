@@ -275,6 +275,44 @@ static void test_hostile_maps_refused(void **state)
 	}
 }
 
+struct mem { const uint8_t *p; size_t len; };
+
+static int read_mem(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const struct mem *m = ctx;
+	if (off > m->len || len > m->len - off)
+		return -EIO;
+	memcpy(buf, m->p + off, len);
+	return 0;
+}
+
+/* The fuzz target's EOW seed is a whole, valid map (so mutations start from the
+ * parser's far end): chunks 1 and 2 of its 8 converted. */
+static void test_fuzz_seed_is_a_valid_map(void **state)
+{
+	(void)state;
+	const char *src = getenv("WR_SOURCE");
+	if (!src)
+		skip();
+	char *path = wr_xasprintf("%s/tests/fuzz/corpus/fve/eow-map", src);
+	uint8_t img[4096];
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	struct mem m = { img, fread(img, 1, sizeof(img), f) };
+	fclose(f);
+	struct wr_fve_info info;
+	struct wr_eow *e = NULL;
+	assert_int_equal(wr_fve_parse(img, m.len, &info, NULL), 0);
+	assert_true(info.eow);
+	assert_int_equal(wr_eow_read(read_mem, &m, info.eow_offset, 512, m.len, &e, NULL), 0);
+	assert_int_equal(wr_eow_percent(e), 25);
+	assert_int_equal(wr_eow_converted(e, 512), 1);
+	assert_int_equal(wr_eow_converted(e, 0), 0);
+	assert_int_equal(wr_eow_converted(e, m.len), -1);
+	wr_eow_free(e);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_map_places_the_windows_boot_sector),
 		cmocka_unit_test(test_writes_keep_the_form_of_their_chunk),
 		cmocka_unit_test(test_hostile_maps_refused),
+		cmocka_unit_test(test_fuzz_seed_is_a_valid_map),
 	};
 	return cmocka_run_group_tests(tests, images_setup, images_teardown);
 }
