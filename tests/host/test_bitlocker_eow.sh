@@ -45,6 +45,7 @@ eow_case() {  # eow_case NAME IMAGE HEADER_CHUNK_CONVERTED
 	cp --sparse=always "$img" "$T/raw-before"
 	wr fix --yes --no-prompt --report "$T/$name.json" --backup-dir "$T/$name.bk" \
 		--recovery-key "$rp" "$img" >"$T/out" 2>&1
+	# shellcheck disable=SC2154 # rc is set by wr (tests/host/lib.sh)
 	check "$name: fix exits 1 (fixed)" test "$rc" -eq 1
 	check "$name: opened through the userspace device, conversion reported" test \
 		"$(jq -r '.volumes[0] | "\(.unlocked_via) \(.encrypted_percent)"' "$T/$name.json")" \
