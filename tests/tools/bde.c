@@ -6,9 +6,12 @@
  *   wr-bde write IMG KEY PLAIN   stores PLAIN (at most the volume's size) as the start
  *                                of its plaintext; sectors of the reserved areas must
  *                                be zero in PLAIN and are skipped
+ *   wr-bde set-state IMG STATE   sets the current and next conversion state of every
+ *                                metadata copy (1: decrypted, BitLocker turned off)
+ *                                and their CRC-32s
  *
- * KEY: a recovery password, "clear" (the clear key of a suspended volume) or
- * "bek:FILE". Volumes written this way are only trusted once an independent reader
+ * KEY: a recovery password, "clear" (the clear key of a suspended volume), "bek:FILE"
+ * or "none" (a decrypted volume: plaintext everywhere, no key). Volumes written this way are only trusted once an independent reader
  * (dislocker) has read them back. */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,8 +69,9 @@ static int open_volume(int fd, const char *key, struct wr_bde **bde)
 		s.data = bek = slurp(key + 4, &s.len);
 	}
 	struct wr_eow *eow = NULL;
+	bool none = !strcmp(key, "none");
 	int rc = !block ? fail("no metadata copy passes its checksum")
-		: wr_fve_unwrap(block, len, &s, vk, &key_len) ? fail("the key does not open the volume")
+		: !none && wr_fve_unwrap(block, len, &s, vk, &key_len) ? fail("the key does not open the volume")
 		: wr_fve_block_layout(block, len, &info, &layout) ? fail("no volume header in the metadata")
 		: info.eow && wr_eow_read(read_fd, &fd, info.eow_offset, info.sector_size,
 					   (uint64_t)st.st_size, &eow, &msg) ? fail(msg) : 0;
@@ -137,11 +141,44 @@ static int store(int fd, struct wr_bde *bde, const char *plain)
 	return rc ? fail("cannot store the plaintext (data in a reserved area?)") : 0;
 }
 
+static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
+
+/* The FVE block layout fve.c reads: size (16-byte units) at +8, states at +12 and
+ * +14; the validation record after the block, its CRC-32 over the block at +4. */
+static int set_state(const char *img, unsigned state)
+{
+	struct wr_fve_info info;
+	uint8_t block[WR_FVE_METADATA_AREA], crc[4];
+	int fd = open(img, O_RDWR), rc = fd < 0 || wr_fve_read_fd(fd, 0, &info, NULL);
+	for (int i = 0; !rc && i < 3; i++) {
+		off_t off = (off_t)info.metadata_offset[i];
+		rc = pread(fd, block, 16, off) != 16;
+		size_t size = rc ? 0 : (size_t)(block[8] | block[9] << 8) << 4;
+		rc = rc || size < 16 || size > sizeof(block) - 8 ||
+		     pread(fd, block, size, off) != (ssize_t)size;
+		if (rc)
+			break;
+		put16(block + 12, state);
+		put16(block + 14, state);
+		uint32_t c = wr_crc32(block, size);
+		for (int k = 0; k < 4; k++)
+			crc[k] = (uint8_t)(c >> (8 * k));
+		rc = pwrite(fd, block + 12, 4, off + 12) != 4 ||
+		     pwrite(fd, crc, 4, off + (off_t)size + 4) != 4;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc ? fail("cannot set the state of every metadata copy") : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "set-state"))
+		return set_state(argv[2], (unsigned)atoi(argv[3]));
 	bool check = argc == 4 && !strcmp(argv[1], "check");
 	if (!check && (argc != 5 || (strcmp(argv[1], "cat") && strcmp(argv[1], "write"))))
-		return fail("usage: wr-bde cat|write IMG KEY OUT|PLAIN, or wr-bde check IMG KEY");
+		return fail("usage: wr-bde cat|write IMG KEY OUT|PLAIN, wr-bde check IMG KEY, "
+			    "or wr-bde set-state IMG STATE");
 	bool write = !strcmp(argv[1], "write");
 	int fd = open(argv[2], write ? O_RDWR : O_RDONLY);
 	struct wr_bde *bde = NULL;
