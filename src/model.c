@@ -86,6 +86,14 @@ struct wr_volume *wr_report_add_volume(struct wr_report *rep)
 	return wr_array_grow(&rep->volumes, &rep->nvolumes, sizeof(struct wr_volume));
 }
 
+size_t wr_volume_failed_files(const struct wr_volume *vol)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < vol->nfiles; i++)
+		n += vol->files[i].action == WR_ACTION_FAILED;
+	return n;
+}
+
 struct wr_file *wr_volume_add_file(struct wr_volume *vol)
 {
 	return wr_array_grow(&vol->files, &vol->nfiles, sizeof(struct wr_file));

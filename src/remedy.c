@@ -115,6 +115,48 @@ static int is_channel_file(struct wr_ntfs *nv, const struct wr_entry *e)
 	return kind == WR_ENTRY_FILE || kind == WR_ENTRY_WOF || kind == WR_ENTRY_LINK;
 }
 
+#define WR_CS_PARENT "\\Windows\\System32\\drivers"
+#define WR_CS_NAME "CrowdStrike"
+
+/* Matches in a folder beside dir whose name differs from CrowdStrike only in
+ * case (only POSIX tools make one). Which of the two Windows opens is not ours
+ * to guess, so with matches in such a twin the volume is refused (-ENOTUNIQ),
+ * both named; an empty twin only gets a log line. */
+static int check_case_twins(struct wr_ntfs *nv, uint64_t dir, size_t count,
+			    struct wr_volume *vol)
+{
+	uint64_t parent;
+	struct wr_entry *twins = NULL, *files;
+	size_t ntwins = 0, nfiles;
+	int rc = wr_ntfs_lookup(nv, WR_CS_PARENT, &parent);
+	if (!rc)
+		rc = wr_ntfs_list_matching(nv, parent, WR_CS_NAME, "", &twins, &ntwins);
+	for (size_t i = 0; i < ntwins && !rc; i++) {
+		const struct wr_entry *t = &twins[i];
+		if (t->mref == dir || t->kind != WR_ENTRY_DIR || t->uname_len != strlen(WR_CS_NAME))
+			continue;
+		rc = wr_ntfs_list_matching(nv, t->mref, WR_CS_PREFIX, WR_CS_SUFFIX, &files, &nfiles);
+		if (rc)
+			break;
+		wr_entries_free(files, nfiles);
+		wr_log(WR_LOG_INFO, "%s\\%s: a second CrowdStrike folder (differs only in case), "
+		       "%zu channel file(s)", WR_CS_PARENT, t->name, nfiles);
+		if (nfiles) {
+			wr_set_message(&vol->message, "%s holds two CrowdStrike folders whose names "
+				"differ only in case (made outside Windows): %s holds %zu %s*%s "
+				"file(s), the other %zu. Windows may load from either, so winrescue "
+				"changes neither: nothing was changed. Rename or remove one of them "
+				"and run winrescue again", WR_CS_PARENT, t->name, nfiles, WR_CS_PREFIX,
+				WR_CS_SUFFIX, count);
+			rc = -ENOTUNIQ;
+		}
+	}
+	wr_entries_free(twins, ntwins);
+	if (rc && rc != -ENOTUNIQ)
+		wr_set_message(&vol->message, "cannot read %s: %s", WR_CS_PARENT, strerror(-rc));
+	return rc;
+}
+
 int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
 {
 	int rc = directory_at(nv, "\\Windows\\System32", &vol->windows);
@@ -143,6 +185,7 @@ int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
 		wr_set_message(&vol->message, "cannot read %s: %s", WR_CS_DIR, strerror(-rc));
 		return rc;
 	}
+	rc = check_case_twins(nv, dir, count, vol);
 	for (size_t i = 0; i < count && rc >= 0; i++) {
 		rc = is_channel_file(nv, &entries[i]);
 		if (rc > 0)
@@ -158,7 +201,9 @@ int wr_remedy_plan(struct wr_ntfs *nv, struct wr_volume *vol)
 static const struct wr_entry *find_entry(const struct wr_entry *entries, size_t count,
 					 const struct wr_file *f)
 {
-	const char *name = strrchr(f->path, '\\') + 1;
+	/* After the folder, not after the last backslash: a name written by POSIX
+	 * tools may hold one. */
+	const char *name = f->path + strlen(WR_CS_DIR) + 1;
 	for (size_t i = 0; i < count; i++)
 		if (entries[i].mref == f->mft_ref && !strcmp(entries[i].name, name))
 			return &entries[i];
@@ -217,14 +262,6 @@ static bool fix_file(struct wr_ntfs *nv, uint64_t dir, const struct wr_entry *en
 	return true;
 }
 
-static size_t count_failed(const struct wr_volume *vol)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < vol->nfiles; i++)
-		n += vol->files[i].action == WR_ACTION_FAILED;
-	return n;
-}
-
 static void fail_all_planned(struct wr_volume *vol, const char *what, int rc)
 {
 	for (size_t i = 0; i < vol->nfiles; i++)
@@ -247,7 +284,7 @@ size_t wr_remedy_apply(struct wr_ntfs *nv, struct wr_volume *vol, const char *ba
 	if (rc) {
 		fail_all_planned(vol, "cannot prepare the volume for writing", rc);
 		wr_entries_free(entries, count);
-		return count_failed(vol);
+		return wr_volume_failed_files(vol);
 	}
 	bool wrote = false;
 	for (size_t i = 0; i < vol->nfiles; i++)
@@ -257,11 +294,11 @@ size_t wr_remedy_apply(struct wr_ntfs *nv, struct wr_volume *vol, const char *ba
 	/* The deletes are on disk before the flag that covers them goes. It also
 	 * goes when nothing was written at all (every backup failed): the volume is
 	 * as it was. It stays only over a failed delete. */
-	vol->left_dirty = count_failed(vol) && wrote;
+	vol->left_dirty = wr_volume_failed_files(vol) && wrote;
 	if (!vol->left_dirty &&
 	    ((rc = wr_ntfs_flush(nv)) || (rc = wr_ntfs_set_dirty(nv, false))))
 		wr_log(WR_LOG_WARN, "could not clear the dirty flag: %s", strerror(-rc));
-	return count_failed(vol);
+	return wr_volume_failed_files(vol);
 }
 
 size_t wr_remedy_verify(struct wr_ntfs *nv, struct wr_volume *vol)
@@ -272,7 +309,7 @@ size_t wr_remedy_verify(struct wr_ntfs *nv, struct wr_volume *vol)
 	int rc = list_channel_files(nv, &dir, &entries, &count);
 	if (rc && rc != -ENOENT) {
 		fail_all_planned(vol, "cannot read the folder back after the fix", rc);
-		return count_failed(vol);
+		return wr_volume_failed_files(vol);
 	}
 	for (size_t i = 0; i < vol->nfiles; i++) {
 		struct wr_file *f = &vol->files[i];
@@ -280,5 +317,5 @@ size_t wr_remedy_verify(struct wr_ntfs *nv, struct wr_volume *vol)
 			fail(f, "still present after the delete", -EIO);
 	}
 	wr_entries_free(entries, count);
-	return count_failed(vol);
+	return wr_volume_failed_files(vol);
 }

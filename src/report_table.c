@@ -13,6 +13,7 @@
 
 #include "report_words.h"
 #include "table_fit.h"
+#include "winrescue/remedy.h"
 #include "winrescue/report_boot.h"
 #include "winrescue/util.h"
 #include "report_internal.h"
@@ -168,6 +169,11 @@ static char *volume_cell(const void *item, int id, bool verbose)
 
 static const char *base_name(const char *windows_path)
 {
+	/* A channel file's name is what follows its folder: a name written by
+	 * POSIX tools may hold a backslash. */
+	size_t dir = strlen(WR_CS_DIR);
+	if (!strncmp(windows_path, WR_CS_DIR "\\", dir + 1))
+		return windows_path + dir + 1;
 	const char *slash = strrchr(windows_path, '\\');
 	return slash ? slash + 1 : windows_path;
 }

@@ -107,7 +107,9 @@ static void plan_volume(struct wr_volume *vol, const struct session *s)
 	rc = wr_remedy_plan(nv, vol);
 	if (vol->windows)
 		wr_windows_info_read(nv, vol);
-	vol->status = rc == -ELOOP ? WR_VOL_REFUSED : rc ? WR_VOL_ERROR : status_after_plan(vol);
+	/* A link on the way, or two CrowdStrike folders: refused for safety. */
+	vol->status = rc == -ELOOP || rc == -ENOTUNIQ ? WR_VOL_REFUSED :
+		      rc ? WR_VOL_ERROR : status_after_plan(vol);
 	wr_ntfs_close(nv);
 }
 
@@ -239,9 +241,11 @@ static void fix_volume(struct wr_volume *vol, const struct session *s,
 	wr_signals_restore(&old);
 	free(backup_dir);
 	vol->status = failed ? WR_VOL_ERROR : WR_VOL_FIXED;
+	/* Counted from the files: the apply and the check after it each count a
+	 * file that stayed, so their sum is not a number of files. */
 	if (failed && !vol->message)
-		wr_set_message(&vol->message, "%zu of %zu files could not be deleted", failed,
-			vol->nfiles);
+		wr_set_message(&vol->message, "%zu of %zu files could not be deleted",
+			wr_volume_failed_files(vol), vol->nfiles);
 	if (vol->left_dirty)
 		wr_set_message(&vol->message, "%s; the volume stays marked dirty (a delete was "
 			"attempted and failed): Windows will check the disk (chkdsk) when it next "

@@ -229,6 +229,8 @@ struct wr_volume *wr_report_add_volume(struct wr_report *rep);
 void wr_report_add_warning(struct wr_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 struct wr_file *wr_volume_add_file(struct wr_volume *vol);
+/* How many of the volume's files have action WR_ACTION_FAILED. */
+size_t wr_volume_failed_files(const struct wr_volume *vol);
 struct wr_protector *wr_bitlocker_add_protector(struct wr_bitlocker *bl);
 /* Frees what bl holds and leaves it empty. */
 void wr_bitlocker_clear(struct wr_bitlocker *bl);

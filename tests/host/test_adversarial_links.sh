@@ -92,7 +92,8 @@ if command -v gdb >/dev/null; then
 		--args "$WINRESCUE" fix --yes --no-backup --report "$T/d.json" "$T/two.img" >"$T/out" 2>&1 || true
 	[ "$(channel_files "$T/two.img")" -eq 1 ] && is_dirty "$T/two.img" &&
 		echo "ok: one delete failed, the volume is marked dirty" || fail "failed delete: fixture state"
-	jq -e '.exit_code == 8 and (.volumes[0].message | test("stays marked dirty") and test("check the disk"))' \
+	jq -e '.exit_code == 8 and (.volumes[0].message | test("^1 of 2 files") and
+		test("stays marked dirty") and test("check the disk"))' \
 		"$T/d.json" >/dev/null && echo "ok: the JSON report says the dirty flag stays and why" ||
 		fail "failed delete: the JSON report does not say the volume stays dirty"
 	grep -q 'stays marked dirty' "$T/out" && grep -q 'check the disk' "$T/out" &&
@@ -148,6 +149,7 @@ ntfs-3g "$T/vol.img" "$T/mnt"
 head -c 4096 /dev/zero | tr '\0' '\252' >"$T/mnt/$CS/$long"
 umount "$T/mnt"
 rc=0
+# shellcheck disable=SC2034  # rc is read by expect_rc (adversarial_lib.sh)
 (cd "$T" && timeout -k 5 "$BOUND" "$WINRESCUE" fix --yes --backup-dir rel --json vol.img) >"$T/out" 2>"$T/err" || rc=$?
 tried=$((tried + 1))
 expect_rc "a 255-character name, backups to a relative folder" 1
@@ -156,6 +158,32 @@ jq -e --arg n "$long" '[.volumes[0].files[].backup] | length == 2 and all(starts
 	[ -f "$T/rel/$(jq -r '.volumes[0].serial' "$T/out")/$long" ] &&
 	echo "ok: backed up under its own 255-character name, the paths absolute" ||
 	fail "long name or relative folder: $(jq -c '[.volumes[0].files[] | [.backup, .error]]' "$T/out")"
+
+# ---- names only POSIX tools make: a backslash in a name, a case-twin folder ---
+fresh
+ntfs-3g "$T/vol.img" "$T/mnt"
+head -c 100 /dev/zero | tr '\0' '\252' >"$T/mnt/$CS/C-00000291-a\\b.sys"
+umount "$T/mnt"
+run_bounded scan "$T/vol.img"
+expect_rc "a name holding a backslash: scan" 4
+grep -qF 'C-00000291-a\b.sys' "$T/out" && echo "ok: the table shows its whole name" ||
+	fail "a name holding a backslash: not shown whole"
+run_bounded fix --yes --no-backup --json "$T/vol.img"
+expect_rc "a name holding a backslash: fix" 1
+[ -z "$(ls_cs "$T/vol.img")" ] && echo "ok: both files deleted" || fail "backslash: left $(ls_cs "$T/vol.img")"
+fresh
+ntfs-3g "$T/vol.img" "$T/mnt"
+mkdir "$T/mnt/Windows/System32/drivers/crowdstrike"
+head -c 100 /dev/zero | tr '\0' '\252' >"$T/mnt/Windows/System32/drivers/crowdstrike/C-00000291-twin.sys"
+umount "$T/mnt"
+sha=$(wr_sha256 "$T/vol.img")
+run_bounded scan "$T/vol.img"
+expect_rc "a case-twin CrowdStrike folder with a channel file: scan" 32
+grep -q 'crowdstrike holds 1' "$T/out" && echo "ok: the twin folder and its file are named" ||
+	fail "case twin: not named"
+run_bounded fix --yes --no-backup "$T/vol.img"
+expect_rc "a case-twin CrowdStrike folder with a channel file: fix refused" 32
+unchanged "a case-twin CrowdStrike folder" "$T/vol.img" "$sha"
 
 adversarial_summary "adversarial cases (links, read-only, backup folder)" reliability-adversarial-links.txt
 finish
