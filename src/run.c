@@ -99,6 +99,11 @@ static void plan_volume(struct wr_volume *vol, const struct session *s)
 		vol->status = WR_VOL_ERROR;
 		free(vol->message); /* the error outranks a note such as "suspended" */
 		vol->message = err;
+		if (vol->encryption == WR_ENC_BITLOCKER) {  /* the unlock worked: say so */
+			vol->message = wr_xasprintf("BitLocker opened this volume%s, but inside it: %s",
+				vol->bitlocker.suspended ? " (suspended: with its clear key)" : "", err);
+			free(err);
+		}
 		return;
 	}
 	vol->state = wr_ntfs_state(nv);
