@@ -53,9 +53,14 @@ static char *read_all(int fd)
 	return buf;
 }
 
+/* --run: a set with a member missing is started degraded. Without it mdadm leaves
+ * an IMSM or DDF volume inactive when fewer members than its metadata lists are
+ * there, and the Windows volume on it could not be read at all. The disk list has
+ * been stable for 3 s by then (wr_storage_settle), so a member is missing, not late. */
 int wr_mdraid_assemble(bool read_write, char **output)
 {
-	char *argv[] = { "mdadm", "--assemble", "--scan", read_write ? NULL : "--readonly", NULL };
+	char *argv[] = { "mdadm", "--assemble", "--scan", "--run",
+		read_write ? NULL : "--readonly", NULL };
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
@@ -79,7 +84,7 @@ int wr_mdraid_assemble(bool read_write, char **output)
 			*output = wr_xasprintf("mdadm could not be run: %s", strerror(rc));
 		return -rc;
 	}
-	wr_log(WR_LOG_INFO, "mdadm --assemble --scan%s: exit %d: %s", read_write ? "" : " --readonly",
+	wr_log(WR_LOG_INFO, "mdadm --assemble --scan --run%s: exit %d: %s", read_write ? "" : " --readonly",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, text);
 	if (output)
 		*output = text;

@@ -2,6 +2,7 @@
  * block of the table, and the JSON "storage" object (docs/report.md). */
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report_internal.h"
 #include "winrescue/storage.h"
@@ -10,10 +11,10 @@
 static void print_disk(FILE *out, const struct wr_storage_disk *d, size_t width)
 {
 	char *size = wr_human_size(d->size);
-	char *line = wr_xasprintf("%s %s %s%s%s%s%s%s", d->name, size, d->transport,
+	char *line = wr_xasprintf("%s %s %s%s%s%s%s%s%s", d->name, size, d->transport,
 		d->model ? ", " : "", d->model ? d->model : "",
 		d->controller ? ", on " : "", d->controller ? d->controller : "",
-		d->raid_member ? ", RAID member" : "");
+		d->raid_member ? ", RAID member" : "", d->degraded > 0 ? ", DEGRADED" : "");
 	wr_print_wrapped(out, line, 4, width);
 	free(line);
 	free(size);
@@ -68,6 +69,8 @@ static json_object *disk_to_json(const struct wr_storage_disk *d)
 	const struct field f[] = { { "model", d->model }, { "transport", d->transport },
 		{ "controller", d->controller }, { "raid_member", d->raid_member } };
 	add_fields(o, f, sizeof(f) / sizeof(f[0]));
+	json_object_object_add(o, "degraded", strcmp(d->transport, "md") ? NULL :
+		json_object_new_int(d->degraded));
 	return o;
 }
 

@@ -15,6 +15,7 @@
 #include "table_fit.h"
 #include "winrescue/remedy.h"
 #include "winrescue/report_boot.h"
+#include "winrescue/storage.h"
 #include "winrescue/util.h"
 #include "report_internal.h"
 
@@ -547,7 +548,7 @@ int wr_report_print_details(const struct wr_report *rep, FILE *out, bool verbose
 			rc = print_volume_details(out, &rep->volumes[i], &files);
 	if (rc)
 		return rc < 0 ? rc : -EIO;
-	if (verbose || rep->result == WR_RESULT_NO_WINDOWS)
+	if (verbose || rep->result == WR_RESULT_NO_WINDOWS || wr_storage_degraded(rep->storage))
 		wr_storage_print(out, rep->storage, width ? width : SERIAL_CONSOLE_WIDTH);
 	wr_boot_print_notes(out, rep, verbose, width ? width : SERIAL_CONSOLE_WIDTH);
 	return 0;

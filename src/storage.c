@@ -225,6 +225,11 @@ static void add_disk(struct wr_storage *st, const char *dir, const char *name,
 	d->model = model_of(dir);
 	d->transport = wr_xstrdup(transport_of(name, real));
 	d->controller = controller_of(real);
+	if (!strcmp(d->transport, "md")) {
+		char *missing = attr(dir, "md/degraded");
+		d->degraded = missing ? atoi(missing) : 0;
+		free(missing);
+	}
 	if (dev_root && d->size) {
 		char *node = wr_xasprintf("%s/%s", (const char *)dev_root, name);
 		d->raid_member = wr_storage_raid_member(node);
@@ -252,18 +257,24 @@ char *wr_storage_raid_member(const char *path)
 	return type;
 }
 
-static void degraded_note(struct wr_storage *st, const struct wr_storage_disk *d,
-			  const char *sysfs_root)
+/* A degraded mirror still holds the whole volume: a fix goes through md to the
+ * members present, and the missing one keeps its old content until the RAID
+ * firmware or driver rebuilds it from the set. */
+static void degraded_note(struct wr_storage *st, const struct wr_storage_disk *d)
 {
-	char *dir = wr_xasprintf("%s/class/block/%s/md", sysfs_root, d->name);
-	char *degraded = attr(dir, "degraded");
-	int missing = degraded ? atoi(degraded) : 0;
-	if (missing > 0)
-		add_note(st, wr_xasprintf("RAID set %s is degraded: %d member%s missing. winrescue "
-			"works on what is there; the firmware or Windows rebuilds the set later.",
-			d->name, missing, missing == 1 ? "" : "s"));
-	free(degraded);
-	free(dir);
+	if (d->degraded > 0)
+		add_note(st, wr_xasprintf("RAID set %s is degraded: %d member%s missing. A fix "
+			"writes through the set to the members present; a missing member is not "
+			"changed, and the RAID firmware or Windows rebuilds it from the set when it is "
+			"connected again.", d->name, d->degraded, d->degraded == 1 ? "" : "s"));
+}
+
+bool wr_storage_degraded(const struct wr_storage *st)
+{
+	for (size_t i = 0; st && i < st->ndisks; i++)
+		if (st->disks[i].degraded > 0)
+			return true;
+	return false;
 }
 
 static void disk_notes(struct wr_storage *st)
@@ -294,8 +305,7 @@ struct wr_storage *wr_storage_examine(const char *sysfs_root, const char *dev_ro
 		controller_notes(st, &st->controllers[i]);
 	disk_notes(st);
 	for (size_t i = 0; i < st->ndisks; i++)
-		if (!strcmp(st->disks[i].transport, "md"))
-			degraded_note(st, &st->disks[i], sysfs_root);
+		degraded_note(st, &st->disks[i]);
 	return st;
 }
 

@@ -15,7 +15,8 @@ const char *wr_mdraid_kind(const char *blkid_type);
 /* True when some disk of st carries a RAID member signature. */
 bool wr_mdraid_members_present(const struct wr_storage *st);
 
-/* Runs `mdadm --assemble --scan` (with --readonly unless read_write). Returns
+/* Runs `mdadm --assemble --scan --run` (with --readonly unless read_write): sets
+ * with a member missing are started degraded. Returns
  * mdadm's exit status (0: assembled), or -errno when it could not be run; *output
  * (may be NULL) gets what mdadm printed. */
 int wr_mdraid_assemble(bool read_write, char **output);

@@ -17,6 +17,7 @@ struct wr_storage_disk {
 	char *transport;        /* "nvme", "sata", "usb", "virtio", "scsi", "mmc", "xen", "md", ... */
 	char *controller;       /* PCI address of the controller it hangs off, NULL if none */
 	char *raid_member;      /* libblkid TYPE: "isw_raid_member", "ddf_raid_member", ... */
+	int degraded;           /* an md set: members missing (md/degraded); 0 otherwise */
 };
 
 struct wr_storage_controller {
@@ -44,6 +45,10 @@ struct wr_storage {
  * signatures (libblkid). Returns a new object (never NULL). */
 struct wr_storage *wr_storage_examine(const char *sysfs_root, const char *dev_root);
 void wr_storage_free(struct wr_storage *st);
+
+/* Whether an assembled RAID set is missing members (the report then shows the
+ * storage block, whatever the result). */
+bool wr_storage_degraded(const struct wr_storage *st);
 
 /* Waits until the set of block devices under sysfs_root has not changed for
  * stable_ms, at most max_ms; say(ctx, text) tells the person it is waiting (may be

@@ -1,6 +1,7 @@
 /* The storage diagnosis on fake sysfs trees (tests/unit/sysfs/, README there):
  * Intel RST remapped NVMe with its remedy, VMD without a driver, a controller with
- * no driver, IMSM member signatures read by libblkid from image files. */
+ * no driver, IMSM member signatures read by libblkid from image files, a degraded
+ * md set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +146,26 @@ static void imsm_members(void **state)
 	rmdir(dir);
 }
 
+/* A mirror with a member missing is named in the notes with what a fix does to
+ * it; a whole set and the container (size 0) are not. */
+static void degraded_set(void **state)
+{
+	(void)state;
+	struct wr_storage *st = examine("md-degraded", NULL);
+	assert_true(wr_storage_degraded(st));
+	assert_int_equal(st->nnotes, 1);
+	assert_true(has_note(st, "RAID set md126 is degraded: 1 member missing. A fix writes "
+		"through the set to the members present; a missing member is not changed"));
+	for (size_t i = 0; i < st->ndisks; i++) {
+		assert_string_equal(st->disks[i].transport, "md");
+		assert_int_equal(st->disks[i].degraded, !strcmp(st->disks[i].name, "md126"));
+	}
+	wr_storage_free(st);
+	st = examine("imsm", NULL);
+	assert_false(wr_storage_degraded(st));
+	wr_storage_free(st);
+}
+
 static void settle_on_a_quiet_tree(void **state)
 {
 	(void)state;
@@ -164,6 +185,7 @@ int main(void)
 		cmocka_unit_test(vmd_without_driver),
 		cmocka_unit_test(controller_without_driver),
 		cmocka_unit_test(imsm_members),
+		cmocka_unit_test(degraded_set),
 		cmocka_unit_test(settle_on_a_quiet_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
