@@ -46,6 +46,9 @@ check "--reports-dir \"\" is named" grep -q "cannot write to" "$T/err"
 mkdir "$T/folder"
 expect_rc "a folder as target (error)" 8 scan "$T/folder"
 check "a folder as target: no stale error text" sh -c "! grep -q 'No such file' '$T/out'"
+expect_rc "a character device as target (error)" 8 scan /dev/null
+check "/dev/null: said why, no stale error text" sh -c \
+	"grep -q '/dev/null: not a block device or an image file$' '$T/out' && ! grep -q 'No such file' '$T/out'"
 wr scan --json "$T/clean.img" >"$T/json" 2>/dev/null
 check "--json ends with exactly one newline" sh -c \
 	"[ \"\$(tail -c 2 '$T/json' | od -An -c | tr -d ' ')\" = '}\\n' ]"
