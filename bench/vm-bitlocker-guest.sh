@@ -1,10 +1,10 @@
 #!/bin/sh
 # bench/vm-bitlocker-guest.sh RUNS PART KEYFILE: runs inside the benchmark VM (started by
 # bench/vm-bitlocker.sh, media built with WR_IMAGE_EXTRA). RUNS rounds, each timing once:
-# winrescue's start (--version), the key derivation alone, winrescue's unlock + fix, and
-# the peers' two pipelines, on the BitLocker partition PART, which is restored from a copy
-# in RAM before each run that writes, with the page cache dropped before every run. One
-# line a run:
+# winrescue's start (--version), the key derivation alone, winrescue's unlock + fix
+# through dm-crypt and through its userspace device (the same volume), and the peers' two
+# pipelines, on the BitLocker partition PART, which is restored from a copy in RAM before
+# each run that writes, with the page cache dropped before every run. One line a run:
 #   wr-bench case=NAME run=N ms=MS rc=RC left=FILES
 # (left: Channel File 291 files still on the volume afterwards; "-" where not checked).
 # Times come from /proc/uptime, in 10 ms steps: runs take seconds under TCG.
@@ -70,16 +70,19 @@ time_kdf() {
 	report kdf "$1" $(($(now) - t0)) $rc -
 }
 
+# time_winrescue CASE RUN IO: winrescue's unlock + fix with --bitlocker-io IO (dm: the
+# kernel's dm-crypt; userspace: its own decrypting device, libcrypto, no device-mapper).
 time_winrescue() {
 	fresh
 	t0=$(now)
-	winrescue fix --yes --no-backup --no-prompt --recovery-key "$rp" "$part" >/tmp/winrescue.out 2>&1
+	winrescue fix --yes --no-backup --no-prompt --bitlocker-io "$3" --recovery-key "$rp" "$part" \
+		>/tmp/winrescue.out 2>&1
 	rc=$?
 	t=$(($(now) - t0))
 	left=-
-	[ "$1" -eq 1 ] && left=$(left_on_volume)
+	[ "$2" -eq 1 ] && left=$(left_on_volume)
 	[ "$rc" -eq 1 ] || cat /tmp/winrescue.out
-	report winrescue "$1" "$t" "$rc" "$left"
+	report "$1" "$2" "$t" "$rc" "$left"
 }
 
 # peers_run NAME RUN OPEN MOUNTED_FILE CLOSE: OPEN unlocks, ntfs-3g mounts MOUNTED_FILE,
@@ -106,7 +109,8 @@ i=1
 while [ "$i" -le "$runs" ]; do
 	time_start "$i"
 	time_kdf "$i"
-	time_winrescue "$i"
+	time_winrescue winrescue "$i" dm
+	time_winrescue winrescue-userspace "$i" userspace
 	peers_run cryptsetup "$i" \
 		'cryptsetup open --type bitlk --key-file "$keyfile" "$part" wrbench' /dev/mapper/wrbench \
 		'cryptsetup close wrbench'

@@ -30,6 +30,6 @@ send mkdir -p /m && mount -o ro \$(findfs LABEL=WINRESCUE) /m && cp /m/winrescue
 expect wr-bench-end
 STEPS
 status=0
-(vm_boot bios virtio "$VM_TMP/dialog" $((120 + runs * 120))) || status=$?
+(vm_boot bios virtio "$VM_TMP/dialog" $((120 + runs * 150))) || status=$?
 tr -d '\r' <"$VM_TMP/console.log" >"$log"
 exit $status

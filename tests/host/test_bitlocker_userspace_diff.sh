@@ -19,15 +19,6 @@ wr_bitlk_unpack
 imgs=$WR_BITLK_CACHE/bitlk-images
 mkdir "$T/mnt"
 
-# first_difference FILE CMD...: the first 512-byte sector where CMD's output differs
-# from FILE ("size" when one is shorter), or nothing.
-first_difference() {
-	_f=$1
-	shift
-	"$@" | cmp "$_f" - 2>&1 | awk '/EOF/ { print "size"; exit }
-		{ sub(",", "", $5); print int(($5 - 1) / 512); exit }'
-}
-
 # same_as_dislocker IMAGE KEY DISLOCKER_KEY_OPTION...
 same_as_dislocker() {
 	_img=$imgs/$1.img _key=$2
@@ -36,7 +27,7 @@ same_as_dislocker() {
 		cat "$T/dislocker.log"
 		return 1
 	}
-	_diff=$(first_difference "$T/mnt/dislocker-file" "$WR_TOOLS/wr-bde" cat "$_img" "$_key" -)
+	_diff=$(wr_bitlk_first_difference "$T/mnt/dislocker-file" "$WR_TOOLS/wr-bde" cat "$_img" "$_key" -)
 	fusermount -u "$T/mnt"
 	[ -z "$_diff" ] || {
 		echo "  first differing sector: $_diff"

@@ -17,6 +17,9 @@
 #                                 smaller NTFS at the start of the SIZE_BYTES image
 #   wr_bitlk_conf TEMPLATE KEY    prints a value of images.conf (RP, RP_VMK_GUID, CIPHER...)
 #   wr_bitlk_cleanup              removes the unpacked images (call from the test's trap)
+#   wr_bitlk_first_difference FILE CMD...
+#                                 the first 512-byte sector where CMD's output differs
+#                                 from FILE ("size" when one is shorter), or nothing
 #
 # The BitLocker header and metadata areas read as zeros through BitLocker, so before SPEC
 # is added they are given to placeholder files (\System Volume Information\FVE2.*, as on
@@ -115,4 +118,11 @@ wr_decrypt_bitlocker_volume() {
 		printf 'bitlk.sh: dislocker-file failed on %s:\n%s\n' "$1" "$_wb_log" >&2
 		return 1
 	}
+}
+
+wr_bitlk_first_difference() {
+	_wb_file=$1
+	shift
+	"$@" | cmp "$_wb_file" - 2>&1 | awk '/EOF/ { print "size"; exit }
+		{ sub(",", "", $5); print int(($5 - 1) / 512); exit }'
 }

@@ -48,14 +48,21 @@ vm_check_bitlocker_fixed() {
 		count="$VM_BL_MIB" status=none
 	wr_decrypt_bitlocker_volume "$VM_TMP/win.after" "$VM_TMP/win.plain" "$WR_BITLK_RP" ||
 		vm_fail "dislocker cannot decrypt the volume after the fix"
-	"$WR_TOOLS/wr-ntfs-manifest" "$VM_TMP/win.plain" | LC_ALL=C sort >"$VM_TMP/after.manifest"
-	LC_ALL=C comm -23 "$VM_TMP/before.manifest" "$VM_TMP/after.manifest" | cut -f1 >"$VM_TMP/gone"
-	LC_ALL=C comm -13 "$VM_TMP/before.manifest" "$VM_TMP/after.manifest" >"$VM_TMP/new"
+	vm_check_plain_fixed "$VM_TMP/win.plain" "$VM_TMP/before.manifest" "decrypted outside the VM"
+}
+
+# vm_check_plain_fixed PLAIN BEFORE_MANIFEST WHAT: PLAIN, the fixed volume's plaintext
+# (as WHAT read it), lacks exactly the matching files of windows.spec; every other file
+# of BEFORE_MANIFEST (wr-ntfs-manifest, sorted) keeps its bytes; ntfsfix -n is clean.
+vm_check_plain_fixed() {
+	"$WR_TOOLS/wr-ntfs-manifest" "$1" | LC_ALL=C sort >"$VM_TMP/after.manifest"
+	LC_ALL=C comm -23 "$2" "$VM_TMP/after.manifest" | cut -f1 >"$VM_TMP/gone"
+	LC_ALL=C comm -13 "$2" "$VM_TMP/after.manifest" >"$VM_TMP/new"
 	cut -f1 "$VM_SPECS/windows.expect" | LC_ALL=C sort >"$VM_TMP/expected"
-	diff -u "$VM_TMP/expected" "$VM_TMP/gone" || vm_fail "the deleted files are not exactly the expected ones"
-	[ ! -s "$VM_TMP/new" ] || { cat "$VM_TMP/new"; vm_fail "other files changed on the BitLocker volume"; }
-	ntfsfix -n "$VM_TMP/win.plain" >/dev/null || vm_fail "ntfsfix -n finds the decrypted volume inconsistent"
-	echo "ok: decrypted outside the VM, exactly the $(wc -l <"$VM_TMP/expected") channel 291 files are gone, every other file intact"
+	diff -u "$VM_TMP/expected" "$VM_TMP/gone" || vm_fail "$3: the deleted files are not exactly the expected ones"
+	[ ! -s "$VM_TMP/new" ] || { cat "$VM_TMP/new"; vm_fail "$3: other files changed on the BitLocker volume"; }
+	ntfsfix -n "$1" >/dev/null || vm_fail "$3: ntfsfix -n finds the volume inconsistent"
+	echo "ok: $3, exactly the $(wc -l <"$VM_TMP/expected") channel 291 files are gone, every other file intact"
 }
 
 # The report: BitLocker, the key accepted and what opened it; the key itself nowhere.

@@ -1,0 +1,125 @@
+#!/bin/sh
+# winrescue's userspace BitLocker device against the kernel's dm-crypt, in one boot
+# (SeaBIOS, kernel and initramfs given to qemu, three virtio disks; the stick's shell
+# runs tests/vm/bitlocker-dm-guest.sh). dm-crypt is set up by libcryptsetup with the
+# volume key libcryptsetup itself unwraps on the host (wr-dm-bitlk), not by winrescue.
+# Volumes: the fixture builder's XTS-128, XTS-256, CBC-128, CBC-256 and XTS with
+# 4096-byte sectors (a Windows-made header and metadata around the Windows-like NTFS),
+# and every Windows-made image of ../shared/testdata/bitlk that dm-crypt maps.
+# - Differential: the whole plaintext dm-crypt decrypts in the VM equals, sector by
+#   sector, what the userspace device reads on the host (wr-bde cat).
+# - userspace -> dm-crypt: each fixture, fixed on the host with --bitlocker-io userspace,
+#   read back through dm-crypt: exactly the channel files are gone, every other file is
+#   identical (the differential above reads these fixed volumes).
+# - dm-crypt -> userspace: each fixture, fixed in the VM with --bitlocker-io dm (one
+#   winrescue run, keys file), read back on the host through the userspace device: the same.
+. "$WR_SOURCE/tests/vm/vmlib.sh"
+. "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
+vm_init
+vm_bitlocker_init
+wr_bitlk_unpack || vm_fail "cannot unpack the BitLocker images"
+imgs=$WR_BITLK_CACHE/bitlk-images
+fixtures="bitlk-aes-xts-128 bitlk-aes-xts-256 bitlk-aes-cbc-128 bitlk-aes-cbc-256 bitlk-aes-xts-128-4k"
+nfix=$(echo "$fixtures" | wc -w)
+# Left out: the suspended (clear-key), encrypt-on-write and partially encrypted images
+# (libcryptsetup 2.6.1 does not map them) and To Go (FAT inside; winrescue refuses it).
+windows="bitlk-aes-xts-128 bitlk-aes-xts-256 bitlk-aes-cbc-128 bitlk-aes-cbc-256
+bitlk-aes-cbc-elephant-128 bitlk-aes-cbc-elephant-256 bitlk-aes-xts-128-4k bitlk-aes-cbc-128-4k
+bitlk-aes-xts-128-crc bitlk-aes-xts-128-first-recovery bitlk-aes-xts-128-new-entry
+bitlk-aes-xts-128-smart-card bitlk-aes-xts-128-startup-key bitlk-aes-xts-128-startup-key-win11
+bitlk-aes-xts-128-two-recovery bitlk-aes-xts-128-unicode"
+guest=$VM_TMP/dm
+mkdir "$guest"
+cp "$WR_TOOLS/wr-dm-bitlk" "$VM_HERE/bitlocker-dm-guest.sh" "$guest/"
+printf '\357\273\277KeyID,RecoveryKey\r\n' >"$guest/keys.csv"
+
+# volumes: one line per volume the VM decrypts: PART NAME FILE RP SEEK_MIB MIB
+: >"$VM_TMP/volumes"
+add_volume() {  # add_volume NAME FILE RP
+	n=$(($(wc -l <"$VM_TMP/volumes") + 1))
+	mib=$(($(stat -c %s "$2") / 1048576))
+	seek=$(awk '{ s += $6 } END { print s + 0 }' "$VM_TMP/volumes")
+	"$WR_TOOLS/wr-dm-bitlk" key "$2" "$3" >"$guest/$n.key" || vm_fail "$1: libcryptsetup gives no volume key"
+	echo "$n $1 $2 $3 $seek $mib" >>"$VM_TMP/volumes"
+	echo "$n $1 $seek" >>"$guest/plan"
+}
+
+# Each fixture twice: fixed here through the userspace device (read back by dm-crypt
+# in the VM), and as made (fixed in the VM through dm-crypt, read back here).
+dm_parts=
+for t in $fixtures; do
+	wr_make_bitlocker_volume "$VM_TMP/$t.u" "$VM_SPECS/windows.spec" "$t" ||
+		vm_fail "could not make the $t volume"
+	"$WR_TOOLS/wr-ntfs-manifest" "$WR_BITLK_PLAIN" | LC_ALL=C sort >"$VM_TMP/$t.before"
+	rm -f "$WR_BITLK_PLAIN"
+	cp --sparse=always "$VM_TMP/$t.u" "$VM_TMP/$t.d"
+	echo "$t $WR_BITLK_RP" >>"$VM_TMP/rps"
+	printf '{%s},%s\r\n' "$WR_BITLK_KEYID" "$WR_BITLK_RP" >>"$guest/keys.csv"
+	dm_parts="$dm_parts ntfs:$VM_TMP/$t.d"
+	rc=0
+	"$WINRESCUE" fix --yes --no-prompt --no-backup --bitlocker-io userspace \
+		--recovery-key "$WR_BITLK_RP" --report "$VM_TMP/$t.json" "$VM_TMP/$t.u" >"$VM_TMP/out" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] && jq -e '.volumes[0].unlocked_via == "userspace"' "$VM_TMP/$t.json" >/dev/null ||
+		{ cat "$VM_TMP/out"; vm_fail "$t: the fix through the userspace device did not run (exit $rc)"; }
+	add_volume "$t-fixed-userspace" "$VM_TMP/$t.u" "$WR_BITLK_RP"
+done
+echo "ok: the $nfix fixtures fixed on the host through the userspace device"
+for w in $windows; do
+	add_volume "$w" "$imgs/$w.img" "$(wr_bitlk_conf "$w" RP)"
+done
+
+# shellcheck disable=SC2046,SC2086 # one argument per partition
+wr_make_disk "$VM_TMP/src.img" gpt $(awk '{ print "ntfs:" $3 }' "$VM_TMP/volumes") &&
+	wr_make_disk "$VM_TMP/dm.img" gpt $dm_parts || vm_fail "could not make the disks"
+truncate -s "$(awk '{ s += $6 } END { print s }' "$VM_TMP/volumes")M" "$VM_TMP/out.img"
+vm_make_stick "$VM_TMP/stick.img" "mode=shell"
+mcopy -s -i "$VM_TMP/stick.img@@$VM_STICK_OFFSET" "$guest" ::/winrescue/
+
+disk() {  # disk NAME [readonly]: a virtio disk whose serial number is NAME
+	echo "-drive if=none,id=$1,format=raw,file=$VM_TMP/$1.img${2:+,readonly=on}" \
+		"-device virtio-blk-pci,drive=$1,serial=wr$1"
+}
+# The echo is typed as wr-dm-""end so that only its output matches.
+cat >"$VM_TMP/dialog" <<'STEPS'
+expect Press Enter for a shell
+send \r
+expect shell on
+sleep 1
+send mkdir -p /m && mount $(findfs LABEL=WINRESCUE) /m && cp -r /m/winrescue/dm /tmp/ && sh /tmp/dm/bitlocker-dm-guest.sh /tmp/dm; cp /tmp/dm/fix.json /m/winrescue/dm/; umount /m; echo wr-dm-""end; poweroff -f\r
+expect wr-dm fix rc=
+expect wr-dm-end
+STEPS
+VM_EXTRA="$(disk src readonly) $(disk dm) $(disk out)" vm_boot bios none "$VM_TMP/dialog" 900 kernel
+tr -d '\r' <"$VM_TMP/console.log" | grep '^wr-dm '
+
+# Differential, and the userspace-written fixtures as dm-crypt reads them.
+while read -r n name file rp seek mib; do
+	grep -q "^wr-dm read $name rc=0 " "$VM_TMP/console.log" || vm_fail "$name: dm-crypt did not read it in the VM"
+	dd if="$VM_TMP/out.img" of="$VM_TMP/dm.plain" bs=1M skip="$seek" count="$mib" status=none
+	diff=$(wr_bitlk_first_difference "$VM_TMP/dm.plain" "$WR_TOOLS/wr-bde" cat "$file" "$rp" -)
+	[ -z "$diff" ] || vm_fail "$name: the userspace device and dm-crypt differ first at sector $diff"
+	case $file in
+	*.u) vm_check_plain_fixed "$VM_TMP/dm.plain" "${file%.u}.before" \
+		"$name: written through the userspace device, read back through dm-crypt" ;;
+	esac
+done <"$VM_TMP/volumes"
+echo "ok: every volume reads the same through the userspace device and through dm-crypt, sector by sector"
+
+# The fixtures winrescue fixed in the VM through dm-crypt, read back here through the
+# userspace device.
+s="$VM_TMP/stick.img@@$VM_STICK_OFFSET"
+grep -q '^wr-dm fix rc=1 ' "$VM_TMP/console.log" || vm_fail "winrescue fix --bitlocker-io dm did not exit 1 (fixed) in the VM"
+mcopy -n -i "$s" ::/winrescue/dm/fix.json "$VM_TMP/fix.json" || vm_fail "no report of the fix in the VM"
+jq -e --argjson n "$nfix" '.result == "fixed" and
+	([.volumes[] | select(.encryption == "bitlocker" and .unlocked_via == "dm-crypt")] | length) == $n' \
+	"$VM_TMP/fix.json" >/dev/null || vm_fail "the report does not show every volume opened through dm-crypt"
+start=1
+for t in $fixtures; do
+	mib=$(($(stat -c %s "$VM_TMP/$t.d") / 1048576))
+	dd if="$VM_TMP/dm.img" of="$VM_TMP/$t.d" bs=1M skip="$start" count="$mib" status=none
+	start=$((start + mib))
+	"$WR_TOOLS/wr-bde" cat "$VM_TMP/$t.d" "$(sed -n "s/^$t //p" "$VM_TMP/rps")" "$VM_TMP/user.plain" ||
+		vm_fail "$t: the userspace device cannot read the volume fixed through dm-crypt"
+	vm_check_plain_fixed "$VM_TMP/user.plain" "$VM_TMP/$t.before" \
+		"$t: written through dm-crypt, read back through the userspace device"
+done
