@@ -28,7 +28,8 @@ while read -r part name seek; do
 	t0=$(seconds)
 	rc=0
 	wr-dm-bitlk open "$src$part" wrdiff "$dir/$part.key" &&
-		dd if=/dev/mapper/wrdiff of="$out" bs=1M seek="$seek" conv=fsync 2>/dev/null || rc=1
+		dd if=/dev/mapper/wrdiff of="$out" bs=4M iflag=direct oflag=direct,seek_bytes \
+			seek=$((seek * 1048576)) conv=fsync 2>/dev/null || rc=1
 	[ ! -e /dev/mapper/wrdiff ] || wr-dm-bitlk close wrdiff || rc=1
 	echo "wr-dm read $name rc=$rc s=$(since "$t0")"
 done <"$dir/plan"
