@@ -166,8 +166,13 @@ static int raw_enter(struct raw_terminal *t, int fd)
 	}
 	t->keycodes = ioctl(fd, KDGKBMODE, &t->saved_kbmode) == 0 &&
 		ioctl(fd, KDSKBMODE, K_MEDIUMRAW) == 0;
-	if (t->keycodes)
+	if (t->keycodes) {
+		/* Keycode bytes are not characters: key 2 is 0x03 (^C), Enter 0x1c (^\), so
+		 * the line discipline must not make signals of them (the decoder sees Ctrl+C). */
+		raw.c_lflag &= ~(tcflag_t)ISIG;
+		tcsetattr(fd, TCSANOW, &raw);
 		numlock_on(fd);
+	}
 	return 0;
 }
 
