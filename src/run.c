@@ -154,7 +154,8 @@ static bool allowed_to_write(struct wr_volume *vol, const struct wr_run_options 
 		if (!(given & r->override) && o->ask_override && o->ask_override(o->override_ctx, vol, r))
 			given |= r->override;
 		if (!(given & r->override)) {
-			wr_set_message(&vol->message, "refused: %s", r->refusal);
+			bool declined = o->ask_override && r->declined;
+			wr_set_message(&vol->message, "refused: %s", declined ? r->declined : r->refusal);
 			return false;
 		}
 		*flags |= r->override;

@@ -9,7 +9,10 @@ struct wr_state_rule {
 	unsigned state;          /* a wr_state_bits value (model.h) */
 	unsigned override;       /* the wr_ntfs_open_flags that allow writing anyway */
 	const char *refusal;     /* why fix refuses without it, and what to do instead */
-	const char *question;    /* the guided mode's yes/no question, in plain words */
+	/* Guided mode only: its yes/no question (NULL: the one decision covers it), and
+	 * what it says, in plain words, when the technician answered no. */
+	const char *question;
+	const char *declined;
 };
 
 /* In the order they are checked: the most serious state first. */

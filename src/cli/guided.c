@@ -26,7 +26,7 @@ static void print_where(const struct wr_volume *vol)
 static bool ask_override(void *ctx, const struct wr_volume *vol, const struct wr_state_rule *rule)
 {
 	(void)ctx;
-	if (rule->state != WR_STATE_HIBERNATED)
+	if (!rule->question)
 		return true;
 	printf("\n");
 	print_where(vol);

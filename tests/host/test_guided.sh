@@ -56,6 +56,9 @@ guided "$T/h.img" "" ""
 check "hibernated: Enter keeps the session (refused, exit 32), nothing written" sh -c \
 	"test $rc -eq 32 && test '$(wr_sha256 "$T/h.img")' = '$before'"
 check "hibernated: the last line says NOT FIXED" grep -q "NOT FIXED - winrescue did not write" "$T/shown"
+check "hibernated: the refusal says what to do in plain words" \
+	grep -q "you chose to keep the hibernated Windows session" "$T/shown"
+check "hibernated: no command-line option on the guided screen" sh -c "! grep -q -- '--discard' '$T/shown'"
 
 wr_make_volume "$T/n.img" 96 Data "$WR_SPECS/data.spec"
 guided "$T/n.img" "" ""
