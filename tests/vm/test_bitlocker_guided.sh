@@ -26,12 +26,12 @@ expect That recovery key does not open this disk
 expect Recovery key: 
 send $fkeys\\r
 expect $WR_BITLK_RP
-expect Fix this PC now\\? \\[Y/n\\]
+expect $VM_ASK_FIX
 send \\r
 expect 5 faulty files deleted
 expect If BitLocker asks for the recovery key once
-expect FIXED - remove the stick and restart the PC
-expect Remove the stick and press Enter to restart
+expect $VM_FIXED
+expect $VM_END_PROMPT
 send \\r
 STEPS
 vm_boot bios ahci "$VM_TMP/dialog" 540

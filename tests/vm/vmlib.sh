@@ -18,6 +18,14 @@ VM_STICK_OFFSET=1048576 # the stick's FAT partition starts at 1 MiB
 # The SMBIOS system UUID every VM has (reports carry it as machine.uuid).
 VM_UUID=57524553-4355-4500-8000-0000000000A1
 
+# Guided mode's words, as regexes for the dialogs (expect, screen) and checks.
+# shellcheck disable=SC2034 # used by the tests that source this file
+VM_ASK_FIX='Fix this PC now\? \[Y/n\]'
+# shellcheck disable=SC2034
+VM_FIXED='FIXED - remove the stick and restart the PC'
+# shellcheck disable=SC2034
+VM_END_PROMPT='Remove the stick and press Enter to restart'
+
 vm_fail() {
 	echo "FAIL: $*"
 	exit 1
@@ -78,11 +86,20 @@ vm_make_stick() {
 # ($VM_TMP/disk.img) on BUS (nvme, ahci, virtio; none: no such disk) under FIRMWARE
 # (uefi-sb: OVMF with Secure Boot on and Microsoft's keys; bios: SeaBIOS), then runs
 # DIALOG over the serial console (see qemu-drive.exp). $VM_EXTRA: more qemu
-# arguments (more disks and controllers), split at blanks.
+# arguments (more disks and controllers), split at blanks. VM_MONITOR=yes: the
+# dialog may also use the PC's keyboard and screen and plug in devices (qemu's
+# monitor); VM_STICK_LATER=yes (kernel medium): no stick at the start, the USB
+# controller is xhci.0 for a device_add.
 vm_boot() {
 	fw=$1 bus=$2 dialog=$3 limit=$4 medium=${5:-usb}
+	monitor=none
+	if [ "${VM_MONITOR:-}" = yes ]; then
+		rm -f "$VM_TMP/monitor.in" && mkfifo "$VM_TMP/monitor.in" && : >"$VM_TMP/monitor.out"
+		monitor=pipe:$VM_TMP/monitor
+		export WR_VM_MONITOR="$VM_TMP/monitor"
+	fi
 	# signal=off: a Ctrl-C typed on the console goes to the guest, not to qemu.
-	set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none \
+	set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor "$monitor" \
 		-chardev stdio,id=console,signal=off -serial chardev:console -no-reboot -pidfile "$VM_TMP/qemu.pid" \
 		-smbios type=1,manufacturer=winrescue,product=vmtest,serial=WRVM-0001,uuid=$VM_UUID
 	case $fw in
@@ -94,15 +111,17 @@ vm_boot() {
 	bios) set -- "$@" -machine q35 ;;
 	*) vm_fail "unknown firmware $fw" ;;
 	esac
-	case $medium in
-	usb | kernel) set -- "$@" -device qemu-xhci \
+	later=${VM_STICK_LATER:-no}
+	case $medium-$later in
+	kernel-yes) set -- "$@" -device qemu-xhci,id=xhci ;;
+	usb-* | kernel-*) set -- "$@" -device qemu-xhci \
 		-drive if=none,id=stick,format=raw,file="$VM_TMP/stick.img" \
 		-device usb-storage,drive=stick"$([ "$medium" = kernel ] || echo ,bootindex=0)" ;;
-	iso) set -- "$@" -drive if=none,id=cd,format=raw,readonly=on,file="$WR_IMAGE/winrescue.iso" \
+	iso-*) set -- "$@" -drive if=none,id=cd,format=raw,readonly=on,file="$WR_IMAGE/winrescue.iso" \
 		-device ide-cd,drive=cd,bus=ide.1,bootindex=0 ;;
 	# romfile= leaves out qemu's iPXE option ROM: the firmware's own PXE loads shim.
 	# VM_NETBOOT: another netboot folder (a test's own grub.cfg).
-	net) set -- "$@" -netdev user,id=net0,tftp="${VM_NETBOOT:-$WR_IMAGE/netboot}",bootfile=shimx64.efi \
+	net-*) set -- "$@" -netdev user,id=net0,tftp="${VM_NETBOOT:-$WR_IMAGE/netboot}",bootfile=shimx64.efi \
 		-device virtio-net-pci,netdev=net0,bootindex=0,romfile= ;;
 	*) vm_fail "unknown boot medium $medium" ;;
 	esac
@@ -136,6 +155,7 @@ vm_keep_console() {
 	name=$(basename "$0" .sh)
 	[ -d "${WR_BUILD:-}/tests/vm" ] || return 0
 	tr -d '\r' <"$VM_TMP/console.log" >"$WR_BUILD/tests/vm/$name.console.log" || true
+	[ ! -f "$VM_TMP/monitor.screen" ] || cp "$VM_TMP/monitor.screen" "$WR_BUILD/tests/vm/$name.screen.txt" || true
 }
 
 # The Windows volume of the disk, as an NTFS image in $VM_TMP/vol.img.
@@ -196,6 +216,21 @@ vm_check_fixed() {
 	grep -v -i 'c-00000291-.*\.sys$' "$VM_TMP/after.sums" >"$VM_TMP/keep.after" || true
 	diff -u "$VM_TMP/keep.before" "$VM_TMP/keep.after" || vm_fail "files next to the channel files changed"
 	echo "ok: exactly the $(wc -l <"$VM_TMP/expected") channel 291 files are gone, the rest is intact"
+}
+
+# The volume in $VM_TMP/vol.img is marked for Windows' disk check (its journal was reset).
+vm_check_marked_dirty() {
+	ntfsinfo -f -m "$VM_TMP/vol.img" 2>/dev/null | grep -q 'Volume Flags:.*DIRTY' ||
+		vm_fail "the volume is not marked for Windows' disk check"
+	echo "ok: the journal was reset and the volume is marked for chkdsk"
+}
+
+# vm_check_plain_words FILE: what the technician saw (FILE) has no exit code, mapping
+# count or command-line advice.
+vm_check_plain_words() {
+	! grep -qiE 'exit code|mappings left|winrescue (fix|scan)|^Result:|--[a-z]' "$1" ||
+		vm_fail "the guided screen shows an exit code, a mapping count or command-line advice"
+	echo "ok: the screen ends with the plain result line, no exit code"
 }
 
 vm_check_untouched() {
