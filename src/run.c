@@ -266,23 +266,24 @@ static bool wants_fix(const struct wr_report *rep)
 	return wr_bootstores_want_fix(rep);
 }
 
-static void fix_all(struct wr_report *rep, struct session *sessions,
+/* Returns whether a volume was changed (or a change was tried). */
+static bool fix_all(struct wr_report *rep, struct session *sessions,
 		    const struct wr_run_options *o)
 {
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		if (rep->volumes[i].status == WR_VOL_FIX_NEEDED && rep->volumes[i].nfiles)
 			check_safety(&rep->volumes[i], &sessions[i], o);
 	if (!wants_fix(rep))
-		return;
+		return false;
 	wr_report_finish(rep);  /* the plan shown for confirmation has its result */
 	if (o->confirm && !o->confirm(o->confirm_ctx, rep)) {
 		if (wr_signal_caught())
-			return;
+			return false;
 		for (size_t i = 0; i < rep->nvolumes; i++)
 			if (rep->volumes[i].status == WR_VOL_FIX_NEEDED)
 				wr_set_message(&rep->volumes[i].message,
 					"not changed: the fix was declined");
-		return;
+		return false;
 	}
 	/* A signal now lets the volume in hand finish; the rest are left as they are
 	 * and the report says so. */
@@ -298,9 +299,8 @@ static void fix_all(struct wr_report *rep, struct session *sessions,
 			fix_volume(vol, &sessions[i], o);
 		changed |= vol->status != WR_VOL_FIX_NEEDED;
 	}
-	if (changed)
-		rep->interrupted = wr_signal_caught();
 	wr_bootstores_fix(rep, o->backup_root);
+	return changed;
 }
 
 enum wr_result wr_run(struct wr_report *rep, const char *const *targets, size_t ntargets,
@@ -317,10 +317,15 @@ enum wr_result wr_run(struct wr_report *rep, const char *const *targets, size_t 
 	}
 	if (!wr_signal_caught())
 		wr_bootstores_scan(rep, opts->keep_safeboot);
+	bool changed = false;
 	if (opts->fix && !opts->dry_run && !wr_signal_caught())
-		fix_all(rep, sessions, opts);
+		changed = fix_all(rep, sessions, opts);
 	for (size_t i = 0; i < rep->nvolumes; i++)
 		wr_bitlocker_close(sessions[i].unlocked);
 	free(sessions);
+	/* Once a volume changed, a signal, even one that came while the boot stores
+	 * were fixed or the volumes closed, ends the run with its report. */
+	if (changed)
+		rep->interrupted = wr_signal_caught();
 	return wr_report_finish(rep);
 }
