@@ -126,8 +126,9 @@ if [ -f "$bitlk/bitlk-images.tar.xz" ]; then
 	run_bounded fix --yes --no-prompt --recovery-key 111111-222222-333333-444444-555555-666666-000000-123453 "$img"
 	expect_rc "BitLocker, every metadata copy damaged: fix" 8
 	img2=$(ls "$T"/bitlk-images/*.img | sed -n 2p)
-	dd if=/dev/urandom of="$img2" bs=1 seek=176 count=24 conv=notrunc status=none
-	scan_unchanged "BitLocker, metadata offsets random" "$img2" 8 0
+	# Fixed garbage (24 ASCII bytes), not random: the same case on every run.
+	printf 'winrescue-hostile-offset' | dd of="$img2" bs=1 seek=176 count=24 conv=notrunc status=none
+	scan_unchanged "BitLocker, metadata offsets garbage" "$img2" 8 0
 else
 	echo "skipped (BitLocker cases): ../shared/testdata/bitlk not found"
 fi

@@ -1,4 +1,4 @@
-# SIGINT and SIGTERM at random moments of a CLI fix (700 channel files, with
+# SIGINT and SIGTERM at moments spread over a CLI fix (700 channel files, with
 # backups in a reports folder), 20 times. Each time: the process exits within
 # the bound; no temporary file is left in the reports folder; the report is
 # absent or complete JSON; no channel file is gone without its backup; every
@@ -26,7 +26,9 @@ grep -F "$CS\\C-00000291-" "$T/before" >"$T/matches"
 grep -vF "$CS\\C-00000291-" "$T/before" >"$T/others"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-random_below() { echo $(($(od -An -N4 -tu4 /dev/urandom) % $1)); }
+# spread_below N RUN: a moment in 0..N-1 ms chosen by the run number (the golden
+# ratio's multiples spread the runs evenly): the same on every run of the suite.
+spread_below() { echo $(($2 * 618034 % 1000000 * $1 / 1000000)); }
 
 # How long an uninterrupted fix takes spreads the signals over all of it.
 cp "$T/template.img" "$T/run.img"
@@ -78,7 +80,7 @@ while [ $i -lt $RUNS ]; do
 	sig=$([ $((i % 2)) -eq 0 ] && echo TERM || echo INT)
 	cp "$T/template.img" "$T/run.img"
 	rm -rf "$T/reports"
-	delay=$(random_below $((span * 3 / 4)))
+	delay=$(spread_below $((span * 3 / 4)) "$i")
 	# timeout(1) passes the signal on to winrescue and kills it (exit 137) if
 	# it has not ended BOUND seconds later: a hang.
 	timeout -s KILL "$BOUND" "$WINRESCUE" fix --yes --reports-dir "$T/reports" "$T/run.img" \

@@ -1,6 +1,6 @@
 # Interruptions and power cuts of a BitLocker fix in the VM (sourced after vmlib.sh
 # and bitlocker-lib.sh by test_interrupt_bitlocker.sh and test_powercut_bitlocker.sh):
-# every run starts from the same disk and stick, is cut at a random moment (printed,
+# every run starts from the same disk and stick, is cut at a moment chosen by its run number (printed,
 # so a failure can be replayed), and is then judged from outside the VM.
 
 # Counters for the summary line.
@@ -30,8 +30,11 @@ vmi_partition() {
 	dd if="$1" of="$2" bs=1M skip="$VM_BL_START" count="$VM_BL_MIB" status=none
 }
 
-vmi_random_ms() {
-	echo $(($(od -An -N4 -tu4 /dev/urandom) % ($1 + 1)))
+# vmi_spread_ms MAX: a moment in 0..MAX ms chosen by the run number (the golden
+# ratio's multiples spread the runs evenly over the span): the same moments on every
+# run of the suite, so CI never depends on chance.
+vmi_spread_ms() {
+	echo $(((vmi_runs + 1) * 618034 % 1000000 * $1 / 1000000))
 }
 
 vmi_seconds() {

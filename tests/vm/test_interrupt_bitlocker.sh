@@ -1,5 +1,5 @@
 #!/bin/sh
-# SIGINT and SIGTERM at random moments of a fix on a BitLocker PC (legacy BIOS,
+# SIGINT and SIGTERM at moments spread over a fix on a BitLocker PC (legacy BIOS,
 # AHCI, one boot per run). SIGINT is a Ctrl-C typed on the serial console in guided
 # mode: while the key is being derived, at the confirmation prompt, right after y.
 # SIGTERM is sent from the stick's shell to a `winrescue fix` running in the
@@ -9,7 +9,7 @@
 # and the dirty flag is clear (signals wait until the volume is closed, so a fix
 # that began also completed). After a SIGTERM the report (--reports-dir, shown on
 # the console) exists when the volume changed, and says "interrupted": "SIGTERM"
-# only with exit code 143. The random delays are printed to replay a failure.
+# only with exit code 143. The delays depend only on the run number (the same on every machine) and are printed.
 . "$WR_SOURCE/tests/vm/vmlib.sh"
 . "$WR_SOURCE/tests/vm/bitlocker-lib.sh"
 . "$WR_SOURCE/tests/vm/interrupt-lib.sh"
@@ -22,9 +22,9 @@ PROMPT="Fix this PC now\\? \\[Y/n\\]"
 # dialog STEP...: the dialog file, one step an argument.
 dialog() { printf '%s\n' "$@" >"$VM_TMP/dialog"; }
 
-# guided_ctrl_c MOMENT MAX_MS: Ctrl-C a random 0..MAX_MS ms after the moment.
+# guided_ctrl_c MOMENT MAX_MS: Ctrl-C 0..MAX_MS ms (spread by run number) after the moment.
 guided_ctrl_c() {
-	ms=$(vmi_random_ms "$2")
+	ms=$(vmi_spread_ms "$2")
 	d=$(vmi_seconds "$ms")
 	case $1 in
 	derive) what="Ctrl-C $d s after the recovery key was typed"
@@ -44,10 +44,10 @@ sleep $d" ;;
 	interrupted_run "$what"
 }
 
-# shell_sigterm MOMENT MAX_MS: SIGTERM a random 0..MAX_MS ms after the moment
+# shell_sigterm MOMENT MAX_MS: SIGTERM 0..MAX_MS ms (spread by run number) after the moment
 # (writing: the volume was opened read-write; start: the command was typed).
 shell_sigterm() {
-	ms=$(vmi_random_ms "$2")
+	ms=$(vmi_spread_ms "$2")
 	d=$(vmi_seconds "$ms")
 	case $1 in
 	writing) what="SIGTERM $d s after the volume was opened read-write"

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Power cuts (qemu killed) at random moments of an unattended fix on a BitLocker PC
+# Power cuts (qemu killed) at moments spread over an unattended fix on a BitLocker PC
 # (legacy BIOS, AHCI, auto.conf mode=auto, the key from winrescue/keys.csv). A first,
-# uncut run measures how long the fix takes; the cuts then fall at random moments
+# uncut run measures how long the fix takes; the cuts then fall at moments chosen by run number,
 # spread over it, denser towards its end, where the writes are. After each cut the
 # volume decrypts (dislocker) and opens; if the partition was written but the fix
 # is not complete (some channel files gone, or none gone), the volume is marked
@@ -36,10 +36,10 @@ vmi_inspect_volume || vm_fail "the uncut fix left a volume that does not open"
 [ "$VMI_GONE" -eq "$VMI_TOTAL" ] && [ "$VMI_DIRTY" = no ] ||
 	vm_fail "the uncut fix did not delete every channel file and restore the dirty flag"
 
-# power_cut FROM TO: a cut at a random moment between FROM and TO thousandths of
+# power_cut FROM TO: a cut at a moment (spread by run number) between FROM and TO thousandths of
 # the fix's span after "running winrescue fix".
 power_cut() {
-	ms=$(($1 * span / 1000 + $(vmi_random_ms $((($2 - $1) * span / 1000)))))
+	ms=$(($1 * span / 1000 + $(vmi_spread_ms $((($2 - $1) * span / 1000)))))
 	d=$(vmi_seconds "$ms")
 	cuts=$((cuts + 1))
 	moments="$moments${moments:+, }$d"
