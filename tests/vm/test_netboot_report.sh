@@ -45,6 +45,7 @@ expect FIXED
 expect winrescue;fixed;
 STEPS
 vm_boot uefi-sb nvme "$VM_TMP/dialog" 420 net
+! grep -q 'waiting for the USB stick' "$VM_TMP/console.log" || vm_fail "the network boot waited for a USB stick"
 vm_check_bitlocker_fixed
 json=$(ls "$VM_TMP/www/reports/"*.json 2>/dev/null | head -n1)
 [ -n "$json" ] || vm_fail "no report arrived on the web server"
