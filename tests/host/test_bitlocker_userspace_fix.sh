@@ -11,7 +11,6 @@
 . "$WR_SOURCE/tests/host/lib.sh"
 . "$WR_SOURCE/tests/tools/bitlk.sh"
 wr_bitlk_setup
-imgs=$WR_BITLK_CACHE/bitlk-images
 spec=$WR_SPECS/windows.spec
 expected_paths() { cut -f1 "$(wr_expect_file windows)" | LC_ALL=C sort; }
 
@@ -56,16 +55,6 @@ for template in bitlk-aes-xts-128 bitlk-aes-xts-256 bitlk-aes-cbc-128 bitlk-aes-
 	fix_and_check "$template" "$T/$template.img" -p"$WR_BITLK_RP" --recovery-key "$WR_BITLK_RP"
 done
 
-# own_volume TEMPLATE KEY [NTFS_SIZE]: TEMPLATE's header and metadata around the
-# Windows-like NTFS (NTFS_SIZE bytes, default the whole volume: the Elephant images'
-# metadata would meet mkntfs' $LogFile in the middle of their 128 MiB), stored by
-# wr-bde; dislocker must read back the plaintext's used clusters unchanged.
-own_volume() {
-	out=$T/$1.img
-	cp --sparse=always "$imgs/$1.img" "$out"
-	wr_bitlk_make_plain "$out.plain" "$(stat -c %s "$out")" "$spec" "$out" ${3:-} &&
-		"$WR_TOOLS/wr-bde" write "$out" "$2" "$out.plain"
-}
 same_used_clusters() {
 	ntfsclone -q -f -O "$T/c1" "$1" >/dev/null 2>&1 && ntfsclone -q -f -O "$T/c2" "$2" >/dev/null 2>&1 &&
 		cmp -s "$T/c1" "$T/c2"
@@ -73,8 +62,11 @@ same_used_clusters() {
 	rm -f "$T/c1" "$T/c2"
 	return $_rc
 }
-own_checked() {  # own_checked TEMPLATE KEY DISLOCKER_KEY_OPTION [NTFS_SIZE]
-	own_volume "$1" "$2" ${4:-} && decrypt "$T/$1.img" "$3" "$T/check.img" &&
+# own_checked TEMPLATE KEY DISLOCKER_KEY_OPTION [NTFS_SIZE]: TEMPLATE's header and
+# metadata around the Windows-like NTFS, stored by wr-bde (wr_bitlk_store_volume);
+# dislocker must read back the plaintext's used clusters unchanged.
+own_checked() {
+	wr_bitlk_store_volume "$T/$1.img" "$1" "$2" "$spec" ${4:+"$4"} && decrypt "$T/$1.img" "$3" "$T/check.img" &&
 		same_used_clusters "$T/$1.img.plain" "$T/check.img"
 }
 

@@ -1,6 +1,6 @@
 # BitLocker test volumes with real NTFS contents, for host tests (POSIX sh).
 # Source it:  . "$WR_SOURCE/tests/tools/bitlk.sh"
-# Needs WR_TOOLS (wr-bitlk-fixture, wr-mkfixture) and WR_SHARED (testdata/bitlk).
+# Needs WR_TOOLS (wr-bitlk-fixture, wr-mkfixture, wr-bde) and WR_SHARED (testdata/bitlk).
 #
 #   wr_bitlk_available            true when the Windows-made images are there
 #   wr_bitlk_setup                skip the test without them, else unpack them
@@ -15,6 +15,11 @@
 #   wr_bitlk_make_plain IMG SIZE_BYTES SPEC [TEMPLATE_IMG [NTFS_BYTES]]
 #                                 the plaintext NTFS alone (see below); NTFS_BYTES: a
 #                                 smaller NTFS at the start of the SIZE_BYTES image
+#   wr_bitlk_store_volume OUT TEMPLATE KEY SPEC [NTFS_BYTES]
+#                                 OUT: a copy of the Windows-made TEMPLATE image with an NTFS
+#                                 made from SPEC (OUT.plain) stored through the userspace
+#                                 device (wr-bde write), for the kinds the fixture builder
+#                                 cannot make (Elephant); check it with an independent reader
 #   wr_bitlk_conf TEMPLATE KEY    prints a value of images.conf (RP, RP_VMK_GUID, CIPHER...)
 #   wr_bitlk_cleanup              removes the unpacked images (call from the test's trap)
 #   wr_bitlk_first_difference FILE CMD...
@@ -110,6 +115,16 @@ wr_make_bitlocker_volume() {
 		--plain "$_wb_out.plain" --out "$_wb_out" || return 1
 	WR_BITLK_RP=$_wb_rp WR_BITLK_KEYID=$_wb_keyid WR_BITLK_PLAIN=$_wb_out.plain
 	export WR_BITLK_RP WR_BITLK_KEYID WR_BITLK_PLAIN
+}
+
+# wr_bitlk_store_volume OUT TEMPLATE KEY SPEC [NTFS_BYTES]: NTFS_BYTES, a smaller NTFS
+# (default: the whole volume): the Elephant images' metadata would meet mkntfs' $LogFile
+# in the middle of their 128 MiB.
+wr_bitlk_store_volume() {
+	wr_bitlk_unpack &&
+		cp --sparse=always "$WR_BITLK_CACHE/bitlk-images/$2.img" "$1" &&
+		wr_bitlk_make_plain "$1.plain" "$(stat -c %s "$1")" "$4" "$1" ${5:+"$5"} &&
+		"$WR_TOOLS/wr-bde" write "$1" "$3" "$1.plain"
 }
 
 wr_decrypt_bitlocker_volume() {

@@ -5,10 +5,13 @@
 # volume key libcryptsetup itself unwraps on the host (wr-dm-bitlk), not by winrescue.
 # Volumes: the fixture builder's XTS-128, XTS-256, CBC-128, CBC-256 and XTS with
 # 4096-byte sectors (a Windows-made header and metadata around the Windows-like NTFS),
-# and every Windows-made image of ../shared/testdata/bitlk that dm-crypt maps.
+# an Elephant-128 volume (AES-CBC + diffuser, which the fixture builder cannot make: the
+# same NTFS stored through wr-bde into a copy of the Windows-made image, as
+# host/test_bitlocker_userspace_fix makes it), and every Windows-made image of
+# ../shared/testdata/bitlk that dm-crypt maps.
 # - Differential: the whole plaintext dm-crypt decrypts in the VM equals, sector by
 #   sector, what the userspace device reads on the host (wr-bde cat).
-# - userspace -> dm-crypt: each fixture, fixed on the host with --bitlocker-io userspace,
+# - userspace -> dm-crypt: each fixture (Elephant included), fixed on the host with --bitlocker-io userspace,
 #   read back through dm-crypt: exactly the channel files are gone, every other file is
 #   identical (the differential above reads these fixed volumes).
 # - dm-crypt -> userspace: each fixture, fixed in the VM with --bitlocker-io dm (one
@@ -20,7 +23,9 @@ vm_bitlocker_init
 wr_bitlk_unpack || vm_fail "cannot unpack the BitLocker images"
 imgs=$WR_BITLK_CACHE/bitlk-images
 fixtures="bitlk-aes-xts-128 bitlk-aes-xts-256 bitlk-aes-cbc-128 bitlk-aes-cbc-256 bitlk-aes-xts-128-4k"
-nfix=$(echo "$fixtures" | wc -w)
+elephant=bitlk-aes-cbc-elephant-128
+elephant_ntfs=$((100 * 1048576))  # as in host/test_bitlocker_userspace_fix
+nfix=$(($(echo "$fixtures" | wc -w) + 1))
 # Left out: the suspended (clear-key), encrypt-on-write and partially encrypted images
 # (libcryptsetup 2.6.1 does not map them) and To Go (FAT inside; winrescue refuses it).
 windows="bitlk-aes-xts-128 bitlk-aes-xts-256 bitlk-aes-cbc-128 bitlk-aes-cbc-256
@@ -33,37 +38,46 @@ mkdir "$guest"
 cp "$WR_TOOLS/wr-dm-bitlk" "$VM_HERE/bitlocker-dm-guest.sh" "$guest/"
 printf '\357\273\277KeyID,RecoveryKey\r\n' >"$guest/keys.csv"
 
-# volumes: one line per volume the VM decrypts: PART NAME FILE RP SEEK_MIB MIB
+# volumes: one line per volume the VM decrypts: PART NAME FILE RP SEEK_MIB MIB [NTFS_BYTES]
 : >"$VM_TMP/volumes"
-add_volume() {  # add_volume NAME FILE RP
+add_volume() {  # add_volume NAME FILE RP [NTFS_BYTES]
 	n=$(($(wc -l <"$VM_TMP/volumes") + 1))
 	mib=$(($(stat -c %s "$2") / 1048576))
 	seek=$(awk '{ s += $6 } END { print s + 0 }' "$VM_TMP/volumes")
 	"$WR_TOOLS/wr-dm-bitlk" key "$2" "$3" >"$guest/$n.key" || vm_fail "$1: libcryptsetup gives no volume key"
-	echo "$n $1 $2 $3 $seek $mib" >>"$VM_TMP/volumes"
+	echo "$n $1 $2 $3 $seek $mib ${4:-}" >>"$VM_TMP/volumes"
 	echo "$n $1 $seek" >>"$guest/plan"
 }
 
-# Each fixture twice: fixed here through the userspace device (read back by dm-crypt
-# in the VM), and as made (fixed in the VM through dm-crypt, read back here).
+# round_trip NAME RP KEY_ID [NTFS_BYTES]: the volume $VM_TMP/NAME.u just made (its
+# plaintext in NAME.u.plain) twice: fixed here through the userspace device (read back
+# by dm-crypt in the VM), and as made (NAME.d, fixed in the VM through dm-crypt, read
+# back here). pairs: one line per volume fixed in the VM: NAME RP [NTFS_BYTES].
 dm_parts=
+round_trip() {
+	"$WR_TOOLS/wr-ntfs-manifest" "$VM_TMP/$1.u.plain" | LC_ALL=C sort >"$VM_TMP/$1.before"
+	rm -f "$VM_TMP/$1.u.plain"
+	cp --sparse=always "$VM_TMP/$1.u" "$VM_TMP/$1.d"
+	echo "$1 $2 ${4:-}" >>"$VM_TMP/pairs"
+	printf '{%s},%s\r\n' "$3" "$2" >>"$guest/keys.csv"
+	dm_parts="$dm_parts ntfs:$VM_TMP/$1.d"
+	rc=0
+	"$WINRESCUE" fix --yes --no-prompt --no-backup --bitlocker-io userspace \
+		--recovery-key "$2" --report "$VM_TMP/$1.json" "$VM_TMP/$1.u" >"$VM_TMP/out" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] && jq -e '.volumes[0].unlocked_via == "userspace"' "$VM_TMP/$1.json" >/dev/null ||
+		{ cat "$VM_TMP/out"; vm_fail "$1: the fix through the userspace device did not run (exit $rc)"; }
+	add_volume "$1-fixed-userspace" "$VM_TMP/$1.u" "$2" ${4:+"$4"}
+}
 for t in $fixtures; do
 	wr_make_bitlocker_volume "$VM_TMP/$t.u" "$VM_SPECS/windows.spec" "$t" ||
 		vm_fail "could not make the $t volume"
-	"$WR_TOOLS/wr-ntfs-manifest" "$WR_BITLK_PLAIN" | LC_ALL=C sort >"$VM_TMP/$t.before"
-	rm -f "$WR_BITLK_PLAIN"
-	cp --sparse=always "$VM_TMP/$t.u" "$VM_TMP/$t.d"
-	echo "$t $WR_BITLK_RP" >>"$VM_TMP/rps"
-	printf '{%s},%s\r\n' "$WR_BITLK_KEYID" "$WR_BITLK_RP" >>"$guest/keys.csv"
-	dm_parts="$dm_parts ntfs:$VM_TMP/$t.d"
-	rc=0
-	"$WINRESCUE" fix --yes --no-prompt --no-backup --bitlocker-io userspace \
-		--recovery-key "$WR_BITLK_RP" --report "$VM_TMP/$t.json" "$VM_TMP/$t.u" >"$VM_TMP/out" 2>&1 || rc=$?
-	[ "$rc" -eq 1 ] && jq -e '.volumes[0].unlocked_via == "userspace"' "$VM_TMP/$t.json" >/dev/null ||
-		{ cat "$VM_TMP/out"; vm_fail "$t: the fix through the userspace device did not run (exit $rc)"; }
-	add_volume "$t-fixed-userspace" "$VM_TMP/$t.u" "$WR_BITLK_RP"
+	round_trip "$t" "$WR_BITLK_RP" "$WR_BITLK_KEYID"
 done
-echo "ok: the $nfix fixtures fixed on the host through the userspace device"
+rp=$(wr_bitlk_conf "$elephant" RP) && keyid=$(wr_bitlk_conf "$elephant" RP_VMK_GUID) &&
+	wr_bitlk_store_volume "$VM_TMP/$elephant.u" "$elephant" "$rp" "$VM_SPECS/windows.spec" "$elephant_ntfs" ||
+	vm_fail "could not make the $elephant volume"
+round_trip "$elephant" "$rp" "$keyid" "$elephant_ntfs"
+echo "ok: the $nfix volumes fixed on the host through the userspace device"
 for w in $windows; do
 	add_volume "$w" "$imgs/$w.img" "$(wr_bitlk_conf "$w" RP)"
 done
@@ -94,19 +108,19 @@ VM_EXTRA="-cpu max $(disk src readonly) $(disk dm) $(disk out)" vm_boot bios non
 tr -d '\r' <"$VM_TMP/console.log" | grep '^wr-dm '
 
 # Differential, and the userspace-written fixtures as dm-crypt reads them.
-while read -r n name file rp seek mib; do
+while read -r n name file rp seek mib ntfs; do
 	grep -q "^wr-dm read $name rc=0 " "$VM_TMP/console.log" || vm_fail "$name: dm-crypt did not read it in the VM"
 	dd if="$VM_TMP/out.img" of="$VM_TMP/dm.plain" bs=1M skip="$seek" count="$mib" status=none
 	diff=$(wr_bitlk_first_difference "$VM_TMP/dm.plain" "$WR_TOOLS/wr-bde" cat "$file" "$rp" -)
 	[ -z "$diff" ] || vm_fail "$name: the userspace device and dm-crypt differ first at sector $diff"
 	case $file in
 	*.u) vm_check_plain_fixed "$VM_TMP/dm.plain" "${file%.u}.before" \
-		"$name: written through the userspace device, read back through dm-crypt" ;;
+		"$name: written through the userspace device, read back through dm-crypt" ${ntfs:+"$ntfs"} ;;
 	esac
 done <"$VM_TMP/volumes"
 echo "ok: every volume reads the same through the userspace device and through dm-crypt, sector by sector"
 
-# The fixtures winrescue fixed in the VM through dm-crypt, read back here through the
+# The volumes winrescue fixed in the VM through dm-crypt, read back here through the
 # userspace device.
 s="$VM_TMP/stick.img@@$VM_STICK_OFFSET"
 grep -q '^wr-dm fix rc=1 ' "$VM_TMP/console.log" || vm_fail "winrescue fix --bitlocker-io dm did not exit 1 (fixed) in the VM"
@@ -115,12 +129,12 @@ jq -e --argjson n "$nfix" '.result == "fixed" and
 	([.volumes[] | select(.encryption == "bitlocker" and .unlocked_via == "dm-crypt")] | length) == $n' \
 	"$VM_TMP/fix.json" >/dev/null || vm_fail "the report does not show every volume opened through dm-crypt"
 start=1
-for t in $fixtures; do
+while read -r t rp ntfs; do
 	mib=$(($(stat -c %s "$VM_TMP/$t.d") / 1048576))
 	dd if="$VM_TMP/dm.img" of="$VM_TMP/$t.d" bs=1M skip="$start" count="$mib" status=none
 	start=$((start + mib))
-	"$WR_TOOLS/wr-bde" cat "$VM_TMP/$t.d" "$(sed -n "s/^$t //p" "$VM_TMP/rps")" "$VM_TMP/user.plain" ||
+	"$WR_TOOLS/wr-bde" cat "$VM_TMP/$t.d" "$rp" "$VM_TMP/user.plain" ||
 		vm_fail "$t: the userspace device cannot read the volume fixed through dm-crypt"
 	vm_check_plain_fixed "$VM_TMP/user.plain" "$VM_TMP/$t.before" \
-		"$t: written through dm-crypt, read back through the userspace device"
-done
+		"$t: written through dm-crypt, read back through the userspace device" ${ntfs:+"$ntfs"}
+done <"$VM_TMP/pairs"
