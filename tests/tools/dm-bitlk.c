@@ -6,15 +6,23 @@
  *   wr-dm-bitlk open DEV NAME KEYFILE   maps DEV read-only as /dev/mapper/NAME with the
  *                                       volume key (hex) in KEYFILE: no key derivation,
  *                                       which costs seconds under emulation
+ *   wr-dm-bitlk table NAME TABLEFILE [rw]
+ *                                       maps a device-mapper table ("START LEN TARGET ARGS"
+ *                                       per line) as /dev/mapper/NAME, read-only unless rw: for the
+ *                                       volumes libcryptsetup 2.6.1 refuses to activate
+ *                                       (suspended: clear key), the table is built from
+ *                                       its bitlkDump and dislocker's FVEK
  *   wr-dm-bitlk close NAME
  *
  * It does not use the winrescue library: the key and the decryption must not come from
  * the code under test. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <libcryptsetup.h>
+#include <libdevmapper.h>
 
 #define MAX_KEY 128
 
@@ -78,14 +86,59 @@ static int open_mapping(const char *dev, const char *name, const char *keyfile)
 	return r < 0 ? fail("crypt_activate_by_volume_key", r) : 0;
 }
 
+/* One target per line; a target may have no arguments ("zero"). */
+static int add_targets(struct dm_task *dmt, FILE *f)
+{
+	uint64_t start, len;
+	char line[1200], target[32];
+	int n = 0, at;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%" SCNu64 " %" SCNu64 " %31s %n", &start, &len, target, &at) != 3 ||
+		    !dm_task_add_target(dmt, start, len, target, line + at))
+			return -EINVAL;
+		n++;
+	}
+	return n ? 0 : -EINVAL;
+}
+
+/* Without udev (the rescue media has none) libdevmapper makes the /dev/mapper node
+ * itself when the cookie is waited on, as libcryptsetup's own activation does. */
+static int run_task(struct dm_task *dmt)
+{
+	uint32_t cookie = 0;
+	int ok = dm_task_set_cookie(dmt, &cookie, 0) && dm_task_run(dmt);
+	if (cookie)
+		dm_udev_wait(cookie);
+	return ok ? 0 : -EIO;
+}
+
+static int table_mapping(const char *name, const char *path, int rw)
+{
+	FILE *f = fopen(path, "r");
+	struct dm_task *dmt;
+	int r;
+	if (!f)
+		return fail(path, errno);
+	if (!(dmt = dm_task_create(DM_DEVICE_CREATE))) {
+		fclose(f);
+		return fail("dm_task_create", ENOMEM);
+	}
+	r = dm_task_set_name(dmt, name) && (rw || dm_task_set_ro(dmt)) ? add_targets(dmt, f) : -EINVAL;
+	fclose(f);
+	if (r == 0)
+		r = run_task(dmt);
+	dm_task_destroy(dmt);
+	return r < 0 ? fail(path, r) : 0;
+}
+
+/* Through libdevmapper, not crypt_deactivate: a table mapping is no libcryptsetup device. */
 static int close_mapping(const char *name)
 {
-	struct crypt_device *cd;
-	int r = crypt_init_by_name(&cd, name);
-	if (r == 0) {
-		r = crypt_deactivate(cd, name);
-		crypt_free(cd);
-	}
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_REMOVE);
+	int r = dmt && dm_task_set_name(dmt, name) ? run_task(dmt) : -ENOMEM;
+	if (dmt)
+		dm_task_destroy(dmt);
 	return r < 0 ? fail(name, r) : 0;
 }
 
@@ -95,8 +148,13 @@ int main(int argc, char **argv)
 		return print_key(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "open"))
 		return open_mapping(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "table"))
+		return table_mapping(argv[2], argv[3], 0);
+	if (argc == 5 && !strcmp(argv[1], "table") && !strcmp(argv[4], "rw"))
+		return table_mapping(argv[2], argv[3], 1);
 	if (argc == 3 && !strcmp(argv[1], "close"))
 		return close_mapping(argv[2]);
-	fprintf(stderr, "usage: wr-dm-bitlk key IMG PASSPHRASE | open DEV NAME KEYFILE | close NAME\n");
+	fprintf(stderr, "usage: wr-dm-bitlk key IMG PASSPHRASE | open DEV NAME KEYFILE\n"
+			"       | table NAME TABLEFILE [rw] | close NAME\n");
 	return 2;
 }
