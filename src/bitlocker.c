@@ -1,6 +1,7 @@
 #include "winrescue/bitlocker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libcryptsetup.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,14 +184,28 @@ static bool module_present(const char *name, const char *builtin_name)
 	return present;
 }
 
+/* The kernel decides, not the node: a /dev/mapper/control left without its driver (a
+ * copied /dev, a container) fails to open (ENODEV), and opening it loads dm-mod where
+ * that is a module not yet loaded. */
+static bool device_mapper_present(void)
+{
+	if (file_has_line("/proc/misc", "device-mapper"))
+		return true;
+	int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /* Why this system cannot create device-mapper devices at all, NULL if it can. */
 static char *device_mapper_missing(void)
 {
-	if (access("/dev/mapper/control", F_OK) == 0 || file_has_line("/proc/misc", "device-mapper"))
+	if (device_mapper_present())
 		return NULL;
 	return wr_xstrdup("the key is right, but this system cannot open the volume: the kernel "
-			  "has no device-mapper (/dev/mapper/control is missing); load it with "
-			  "'modprobe dm_crypt dm_zero'");
+			  "has no device-mapper (not in /proc/misc, /dev/mapper/control cannot be "
+			  "opened); load it with 'modprobe dm_crypt dm_zero'");
 }
 
 /* After a failed activation: the module or cipher the kernel lacks. */

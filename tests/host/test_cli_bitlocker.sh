@@ -32,10 +32,21 @@ check "right key: unlocked_key_id names its Key ID" \
 check "no key: no unlocked_key_id" test "$(jq -r '.volumes[0].unlocked_key_id' "$T/locked.json")" = null
 check "right key: opened (dm-crypt, or the userspace device without device-mapper)" sh -c \
 	"jq -r '.volumes[0].unlocked_via' '$T/right.json' | grep -qx -e dm-crypt -e userspace"
-if [ ! -e /dev/mapper/control ]; then
+if ! grep -q device-mapper /proc/misc && [ ! -e /dev/mapper/control ]; then
 	wr scan --json --bitlocker-io dm --recovery-key "$rp" "$img" >"$T/dm.json" 2>/dev/null
 	check "right key, --bitlocker-io dm, no device-mapper: exit 8 and the module to load is named" \
 		sh -c "test $rc -eq 8 && jq -r '.volumes[0].open_error' '$T/dm.json' | grep -q 'modprobe dm_crypt dm_zero'"
+	# A /dev/mapper/control node without the kernel's driver (a copied /dev, a container;
+	# libdevmapper makes one when asked for a mapping) is no device-mapper: auto takes the
+	# userspace device. The node exists only in this run's mount namespace, on a tmpfs
+	# over /dev/mapper (an empty directory made here if missing, as most systems have it).
+	[ -d /dev/mapper ] || { mkdir /dev/mapper && made_mapper=1; }
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m sh -c 'mount -t tmpfs wrstale /dev/mapper && mknod /dev/mapper/control c 10 236 &&
+		exec "$@"' sh "$WINRESCUE" scan --json --recovery-key "$rp" "$img" >"$T/stale.json" 2>/dev/null || :
+	[ -z "${made_mapper:-}" ] || rmdir /dev/mapper 2>/dev/null || :
+	check "a stale /dev/mapper/control: auto opens the volume through the userspace device" \
+		test "$(jq -r '.volumes[0].unlocked_via' "$T/stale.json")" = userspace
 fi
 check "right key: the key appears nowhere in the output" sh -c \
 	"! grep -q '$rp' '$T/right.json' '$T/right.err'"
