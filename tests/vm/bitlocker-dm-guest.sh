@@ -27,11 +27,16 @@ seconds() { cut -d' ' -f1 /proc/uptime; }
 
 since() { echo "$(seconds) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 
+# table NAME DEV TABLE [rw]: the table TABLE (device @DEV@) on DEV as /dev/mapper/NAME.
+table() {
+	sed "s|@DEV@|$2|g" "$3" >"/tmp/$1.table" && wr-dm-bitlk table "$1" "/tmp/$1.table" ${4:+"$4"}
+}
+
 # map DEV BASE: DEV as /dev/mapper/wrdiff, with libcryptsetup and the volume key in
 # BASE.key, or with the table in BASE.table (a volume libcryptsetup does not activate).
 map() {
 	if [ -f "$2.table" ]; then
-		sed "s|@DEV@|$1|g" "$2.table" >/tmp/wrdiff.table && wr-dm-bitlk table wrdiff /tmp/wrdiff.table
+		table wrdiff "$1" "$2.table"
 	else
 		wr-dm-bitlk open "$1" wrdiff "$2.key"
 	fi
@@ -57,8 +62,7 @@ rc=$?
 echo "wr-dm fix rc=$rc s=$(since "$t0")"
 
 rc=0
-sus=$(disk wrsus) && sed "s|@DEV@|$sus|g" "$dir/sus.table" >/tmp/wrsus.table &&
-	wr-dm-bitlk table wrsus /tmp/wrsus.table rw || rc=2
+sus=$(disk wrsus) && table wrsus "$sus" "$dir/sus.table" rw || rc=2
 [ "$rc" -ne 0 ] || winrescue fix --yes --no-prompt --no-backup /dev/mapper/wrsus >"$dir/sus.out" 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || cat "$dir/sus.out"
 sync

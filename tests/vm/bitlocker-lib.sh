@@ -100,8 +100,14 @@ vm_bitlocker_case() {
 	vm_make_stick "$VM_TMP/stick.img" "$@"
 }
 
+# vm_bitlk_suspended_table IMG: the device-mapper table of the suspended volume IMG, with
+# the FVEK dislocker unwraps from its clear key (libcryptsetup 2.6.1 gives none).
+vm_bitlk_suspended_table() {
+	_vb_fvek=$(vm_bitlk_fvek "$1" -c) && vm_bitlk_dm_table "$1" "$_vb_fvek"
+}
+
 # vm_bitlk_fvek IMG DISLOCKER_KEY_OPTION: the volume's FVEK (hex) as dislocker unwraps it
-# (its debug log), for a volume libcryptsetup 2.6.1 gives no key for (suspended: -c).
+# (its debug log).
 vm_bitlk_fvek() {
 	rm -f "$VM_TMP/fvek.plain" "$VM_TMP/fvek.log"
 	# Debian 12's dislocker-file 0.7.3 can crash on exit after a debug run; its log is

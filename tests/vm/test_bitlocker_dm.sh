@@ -54,7 +54,7 @@ add_volume() {  # add_volume NAME FILE RP [NTFS_BYTES]; RP "clear": suspended
 	mib=$(($(stat -c %s "$2") / 1048576))
 	seek=$(awk '{ s += $6 } END { print s + 0 }' "$VM_TMP/volumes")
 	if [ "$3" = clear ]; then
-		fvek=$(vm_bitlk_fvek "$2" -c) && vm_bitlk_dm_table "$2" "$fvek" >"$guest/$n.table" ||
+		vm_bitlk_suspended_table "$2" >"$guest/$n.table" ||
 			vm_fail "$1: no dm-crypt table from bitlkDump and dislocker's key"
 	else
 		"$WR_TOOLS/wr-dm-bitlk" key "$2" "$3" >"$guest/$n.key" || vm_fail "$1: libcryptsetup gives no volume key"
@@ -109,7 +109,7 @@ wr_bitlk_store_volume "$VM_TMP/$suspended.u" "$suspended" clear "$VM_SPECS/windo
 	vm_fail "could not make the suspended volume"
 before "$suspended"
 cp --sparse=always "$VM_TMP/$suspended.u" "$VM_TMP/sus.img"
-fvek=$(vm_bitlk_fvek "$VM_TMP/sus.img" -c) && vm_bitlk_dm_table "$VM_TMP/sus.img" "$fvek" >"$guest/sus.table" ||
+vm_bitlk_suspended_table "$VM_TMP/sus.img" >"$guest/sus.table" ||
 	vm_fail "$suspended: no dm-crypt table from bitlkDump and dislocker's key"
 fix_userspace "$suspended" clear
 jq -e '.volumes[0].suspended == true' "$VM_TMP/$suspended.json" >/dev/null ||
